@@ -1,0 +1,17 @@
+# Every third-party dependency, found once, from Debian's packages (scripts/install-deps.sh).
+find_package(Threads REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(CURL REQUIRED)
+find_package(PkgConfig REQUIRED)
+
+# hiredis: Debian ships a pkg-config file; its CMake config varies between releases.
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+add_library(da::hiredis ALIAS PkgConfig::HIREDIS)
+
+# msgpack-cxx is header-only; its CMake config insists on Boost, which we do not use.
+find_path(MSGPACK_INCLUDE_DIR msgpack.hpp REQUIRED)
+add_library(da_msgpack INTERFACE)
+target_include_directories(da_msgpack SYSTEM INTERFACE ${MSGPACK_INCLUDE_DIR})
+target_compile_definitions(da_msgpack INTERFACE MSGPACK_NO_BOOST MSGPACK_DEFAULT_API_VERSION=3)
+add_library(da::msgpack ALIAS da_msgpack)

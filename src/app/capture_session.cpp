@@ -1,0 +1,123 @@
+#include "app/capture_session.h"
+
+#include <unistd.h>
+
+#include <random>
+
+#include "capture/ptrace_backend.h"
+#include "core/event_json.h"
+#include "docker/docker_api.h"
+#include "transport/inprocess_queue.h"
+#include "transport/redis_stream.h"
+
+namespace da {
+
+class CountingHandler final : public EventHandler {
+ public:
+  void on_event(const SyscallEvent& e) override { ++per_container_[e.container_id]; }
+  const std::map<std::string, uint64_t>& counts() const { return per_container_; }
+
+ private:
+  std::map<std::string, uint64_t> per_container_;  // only touched by the consumer thread
+};
+
+namespace {
+
+class PrintingHandler final : public EventHandler {
+ public:
+  explicit PrintingHandler(Console& console) : console_(console) {}
+  void on_event(const SyscallEvent& e) override { console_.line(event_to_json(e).dump()); }
+
+ private:
+  Console& console_;
+};
+
+std::string new_agent_id() {
+  std::random_device rd;
+  return host_name() + ":" + std::to_string(getpid()) + ":" + std::to_string(rd() % 100000);
+}
+
+}  // namespace
+
+std::string host_name() {
+  char buf[256] = {};
+  gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+CaptureSession::CaptureSession(const CaptureOptions& options, Console& console)
+    : options_(options), console_(console), monitor_(console), channel_(options.batch_size) {}
+
+CaptureSession::~CaptureSession() { finish(); }
+
+Result<std::unique_ptr<CaptureSession>> CaptureSession::create(const CaptureOptions& options,
+                                                               bool consume, Console& console) {
+  std::unique_ptr<CaptureSession> s(new CaptureSession(options, console));
+  auto warn = [&console](const std::string& m) { console.error("warning: " + m); };
+  BatchPublisher* publisher = nullptr;
+  BatchSource* source = nullptr;
+  if (options.redis_url.empty()) {
+    s->inprocess_ = std::make_unique<InProcessQueue>();
+    publisher = s->inprocess_.get();
+    source = s->inprocess_.get();
+  } else {
+    auto url = parse_redis_url(options.redis_url);
+    if (!url) return url.error();
+    auto pub = RedisStreamPublisher::create(*url, options.stream, options.stream_max_length);
+    if (!pub) return pub.error();
+    s->redis_publisher_ = std::move(*pub);
+    publisher = s->redis_publisher_.get();
+    if (consume) {
+      RedisReadOptions read;
+      read.stream = options.stream;
+      read.start_id = "$";  // this process's own events, not the stream's history
+      auto src = RedisStreamSource::create(*url, read);
+      if (!src) return src.error();
+      s->redis_source_ = std::move(*src);
+      source = s->redis_source_.get();
+    }
+  }
+  s->shipper_ = std::make_unique<BatchShipper>(s->channel_, *publisher, host_name(),
+                                               new_agent_id(), warn);
+  if (consume) {
+    s->consumer_ = std::make_unique<EventConsumer>(*source, warn);
+    auto counter = std::make_unique<CountingHandler>();
+    s->counter_ = counter.get();
+    s->consumer_->add_handler(*counter);
+    s->handlers_.push_back(std::move(counter));
+    if (options.print_syscalls) {
+      s->handlers_.push_back(std::make_unique<PrintingHandler>(console));
+      s->consumer_->add_handler(*s->handlers_.back());
+    }
+  }
+  if (options.backend != "ptrace")
+    return Error{"unknown capture backend '" + options.backend + "' (available: ptrace)"};
+  s->backend_ = std::make_unique<PtraceBackend>(s->channel_, s->monitor_);
+  s->monitor_.set_backend(s->backend_.get());
+  return s;
+}
+
+Status CaptureSession::start() {
+  shipper_->start();
+  if (consumer_) consumer_->start();
+  return backend_->start();
+}
+
+std::string CaptureSession::finish() {
+  if (finished_) return {};
+  finished_ = true;
+  backend_->stop();
+  const CaptureStats stats = backend_->stats();
+  shipper_->finish();
+  if (consumer_) consumer_->finish();
+  std::string summary = "captured " + std::to_string(channel_.captured()) + " syscalls, dropped " +
+                        std::to_string(channel_.dropped() + stats.lost_events);
+  if (counter_) {
+    for (const auto& [id, n] : counter_->counts())
+      summary += "\n  " + (id.empty() ? std::string("host") : short_id(id)) + ": " +
+                 std::to_string(n) + " syscalls";
+  }
+  return summary;
+}
+
+}  // namespace da

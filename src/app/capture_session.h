@@ -1,0 +1,54 @@
+#pragma once
+// One capture pipeline, as `run`, `agent` and `trace` share it:
+//   backend -> EventChannel -> BatchShipper -> transport -> EventConsumer -> handlers
+// Built in order, torn down in reverse so no event in flight is lost.
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "app/commands.h"
+#include "app/console.h"
+#include "app/container_monitor.h"
+#include "app/event_consumer.h"
+#include "capture/capture_backend.h"
+#include "transport/batch_shipper.h"
+#include "transport/event_transport.h"
+#include "transport/inprocess_queue.h"
+
+namespace da {
+
+class CaptureSession {
+ public:
+  // consume: also read the events back (run, trace); false for a capture-only agent.
+  static Result<std::unique_ptr<CaptureSession>> create(const CaptureOptions& options,
+                                                        bool consume, Console& console);
+  ~CaptureSession();
+
+  CaptureBackend& backend() { return *backend_; }
+  ContainerMonitor& monitor() { return monitor_; }
+  EventConsumer* consumer() { return consumer_.get(); }
+  Status start();
+  // Stops capture (detaching), ships and consumes what is left; returns the summary line.
+  std::string finish();
+
+ private:
+  CaptureSession(const CaptureOptions& options, Console& console);
+
+  CaptureOptions options_;
+  Console& console_;
+  ContainerMonitor monitor_;
+  EventChannel channel_;
+  std::unique_ptr<InProcessQueue> inprocess_;
+  std::unique_ptr<BatchPublisher> redis_publisher_;
+  std::unique_ptr<BatchSource> redis_source_;
+  std::unique_ptr<BatchShipper> shipper_;
+  std::unique_ptr<EventConsumer> consumer_;
+  std::vector<std::unique_ptr<EventHandler>> handlers_;
+  class CountingHandler* counter_ = nullptr;
+  std::unique_ptr<CaptureBackend> backend_;
+  bool finished_ = false;
+};
+
+std::string host_name();
+
+}  // namespace da

@@ -1,0 +1,57 @@
+#include "app/event_consumer.h"
+
+#include "transport/wire_format.h"
+
+namespace da {
+
+long EventConsumer::poll_once(std::chrono::milliseconds timeout, uint64_t max_events) {
+  auto messages = source_.poll(timeout);
+  if (!messages) {
+    warn_(messages.error().message);
+    return -1;
+  }
+  for (const auto& m : *messages) {
+    auto batch = decode_batch(m.bytes);
+    if (!batch) {
+      ++malformed_;
+      warn_("skipping " + (m.id.empty() ? std::string("a batch") : "entry " + m.id) + ": " +
+            batch.error().message);
+      continue;
+    }
+    for (const auto& e : batch->events) {
+      if (max_events && events_ >= max_events) break;
+      for (auto* h : handlers_) h->on_event(e);
+      ++events_;
+    }
+  }
+  if (auto s = source_.acknowledge(*messages); !s) warn_(s.error().message);
+  return static_cast<long>(messages->size());
+}
+
+void EventConsumer::start() {
+  thread_ = std::thread([this] {
+    while (true) {
+      long got = poll_once(std::chrono::milliseconds(100), 0);
+      if (got < 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      // Once draining, one empty poll means everything published has been read.
+      if (got == 0 && draining_) return;
+    }
+  });
+}
+
+void EventConsumer::finish() {
+  draining_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<uint64_t> EventConsumer::run_inline(uint64_t max_events, bool stop_when_idle,
+                                           const std::atomic<bool>& stop) {
+  while (!stop && !(max_events && events_ >= max_events)) {
+    long got = poll_once(std::chrono::milliseconds(stop_when_idle ? 200 : 1000), max_events);
+    if (got < 0) return Error{"cannot read events"};
+    if (got == 0 && stop_when_idle) break;
+  }
+  return events_.load();
+}
+
+}  // namespace da

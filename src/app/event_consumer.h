@@ -1,0 +1,53 @@
+#pragma once
+// The detection side of the queue: reads batches from a transport, decodes them and hands each
+// event to the handlers (printer, counters, and the detection engine).
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/syscall_event.h"
+#include "transport/event_transport.h"
+
+namespace da {
+
+class EventHandler {
+ public:
+  virtual ~EventHandler() = default;
+  virtual void on_event(const SyscallEvent& event) = 0;
+};
+
+class EventConsumer {
+ public:
+  EventConsumer(BatchSource& source, std::function<void(const std::string&)> warn)
+      : source_(source), warn_(std::move(warn)) {}
+  ~EventConsumer() { finish(); }
+
+  void add_handler(EventHandler& handler) { handlers_.push_back(&handler); }
+  void start();
+  // Reads until the source has nothing more, then ends (call after the producer finished).
+  void finish();
+  // Runs on the calling thread until `max_events` were handled (0: no limit) or, with
+  // `stop_when_idle`, a poll comes back empty. Returns the number handled.
+  Result<uint64_t> run_inline(uint64_t max_events, bool stop_when_idle,
+                              const std::atomic<bool>& stop);
+
+  uint64_t events() const { return events_; }
+  uint64_t malformed_batches() const { return malformed_; }
+
+ private:
+  // Handles one poll's worth; returns how many batches it got (-1 on transport error).
+  long poll_once(std::chrono::milliseconds timeout, uint64_t max_events);
+
+  BatchSource& source_;
+  std::function<void(const std::string&)> warn_;
+  std::vector<EventHandler*> handlers_;
+  std::atomic<bool> draining_{false};
+  std::atomic<uint64_t> events_{0};
+  std::atomic<uint64_t> malformed_{0};
+  std::thread thread_;
+};
+
+}  // namespace da

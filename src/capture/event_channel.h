@@ -1,0 +1,47 @@
+#pragma once
+// Hand-off from a capture thread to the shipper thread: events are grouped into batches; a full
+// batch is queued at once, a partial one leaves after `flush_interval` so a quiet container's
+// calls still arrive promptly. Bounded: beyond `max_pending_batches` new events are counted as
+// dropped rather than growing without limit.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "core/syscall_event.h"
+
+namespace da {
+
+class EventChannel {
+ public:
+  explicit EventChannel(size_t batch_size = 256, size_t max_pending_batches = 4096)
+      : batch_size_(batch_size), max_pending_batches_(max_pending_batches) {
+    current_.reserve(batch_size_);
+  }
+
+  void push(SyscallEvent&& event);
+  // Blocks up to `max_wait` for a full batch; then returns whatever is pending (maybe nothing).
+  // Returns an empty vector only on timeout with nothing pending or once closed and drained.
+  std::vector<SyscallEvent> take(std::chrono::milliseconds max_wait);
+  void close();
+  bool closed_and_drained() const;
+
+  void count_dropped(uint64_t n) { dropped_ += n; }
+  uint64_t captured() const { return captured_; }
+  uint64_t dropped() const { return dropped_; }
+
+ private:
+  const size_t batch_size_;
+  const size_t max_pending_batches_;
+  mutable std::mutex mutex_;
+  std::condition_variable ready_;
+  std::vector<SyscallEvent> current_;
+  std::deque<std::vector<SyscallEvent>> full_;
+  bool closed_ = false;
+  std::atomic<uint64_t> captured_{0};
+  std::atomic<uint64_t> dropped_{0};
+};
+
+}  // namespace da

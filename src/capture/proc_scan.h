@@ -1,0 +1,28 @@
+#pragma once
+// What /proc tells about processes: who belongs to a container (by cgroup, which holds for
+// every process of it whatever its parent or pid namespace), thread lists, names.
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace da {
+
+// Processes (thread-group leaders) whose cgroup path names the container id.
+std::vector<pid_t> pids_in_container(const std::string& container_id);
+bool process_in_container(pid_t pid, const std::string& container_id);
+std::vector<pid_t> threads_of(pid_t pid);
+
+struct ProcStatus {
+  pid_t tgid = 0;
+  pid_t ppid = 0;
+  pid_t ns_pid = 0;  // innermost pid namespace's number (NSpid's last field)
+  int tracer_pid = 0;
+};
+std::optional<ProcStatus> read_proc_status(pid_t tid);
+std::string read_comm(pid_t tid);
+std::string read_exe(pid_t pid);
+std::vector<std::string> read_cmdline(pid_t pid);
+
+}  // namespace da

@@ -1,0 +1,29 @@
+#pragma once
+// The one event type every part of the pipeline shares: a completed system call of one thread,
+// with its arguments decoded as far as the syscall table allows.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace da {
+
+// One decoded argument value. Integers keep the signedness of their C type; paths are strings;
+// execve's argv is a list of strings.
+using ArgValue = std::variant<int64_t, uint64_t, std::string, std::vector<std::string>>;
+
+struct SyscallEvent {
+  uint64_t timestamp_ns = 0;  // CLOCK_REALTIME at syscall exit
+  std::string container_id;   // full 64-hex Docker id; empty for `trace` of a host command
+  int32_t pid = 0;            // host thread-group id
+  int32_t tid = 0;            // host thread id
+  int32_t ns_pid = 0;         // pid inside the container's pid namespace
+  std::string comm;
+  std::string exe;
+  int32_t syscall_nr = -1;  // x86_64 number
+  std::vector<ArgValue> args;  // in the syscall table's argument order
+  int64_t ret = 0;
+};
+
+}  // namespace da

@@ -1,0 +1,102 @@
+#include "docker/docker_watcher.h"
+
+#include <chrono>
+
+namespace da {
+
+double unix_now_seconds() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+Status DockerWatcher::scan_running() {
+  auto ids = client_.running_containers();
+  if (!ids) return ids.error();
+  for (const auto& id : *ids) {
+    auto info = client_.inspect(id);
+    if (!info) {
+      listener_.docker_status("cannot inspect container " + short_id(id) + ": " +
+                              info.error().message);
+      continue;
+    }
+    if (info->running) listener_.container_running(*info);
+  }
+  return ok_status();
+}
+
+Status DockerWatcher::start() {
+  if (auto s = client_.ping(); !s) return s;
+  // Subscribe from just before the scan: a container started in between shows up as an event.
+  const double since = unix_now_seconds() - 1.0;
+  if (auto s = scan_running(); !s) return s;
+  thread_ = std::thread([this, since] { loop(since); });
+  return ok_status();
+}
+
+void DockerWatcher::stop() {
+  stop_ = true;
+  sleep_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void DockerWatcher::sleep_interruptibly(std::chrono::milliseconds d) {
+  std::unique_lock lock(sleep_mutex_);
+  sleep_cv_.wait_for(lock, d, [&] { return stop_.load(); });
+}
+
+void DockerWatcher::handle_event_line(std::string_view line) {
+  auto parsed = parse_docker_event(line);
+  if (!parsed) {
+    listener_.docker_status("ignoring a malformed Docker event: " + parsed.error().message);
+    return;
+  }
+  if (!*parsed) return;
+  const DockerEvent& e = **parsed;
+  switch (e.kind) {
+    case DockerEventKind::kStart: {
+      auto info = client_.inspect(e.container_id);
+      if (!info) {
+        listener_.docker_status("cannot inspect started container " + short_id(e.container_id) +
+                                ": " + info.error().message);
+      } else if (info->running) {
+        listener_.container_running(*info);
+      }
+      break;
+    }
+    case DockerEventKind::kExecStart: listener_.container_exec(e.container_id, e.action); break;
+    case DockerEventKind::kDie:
+    case DockerEventKind::kDestroy: listener_.container_stopped(e.container_id); break;
+    case DockerEventKind::kPause: listener_.container_paused(e.container_id, true); break;
+    case DockerEventKind::kUnpause: listener_.container_paused(e.container_id, false); break;
+    case DockerEventKind::kOther: break;
+  }
+}
+
+void DockerWatcher::loop(double since) {
+  auto backoff = std::chrono::milliseconds(500);
+  bool connected = true;
+  while (!stop_) {
+    if (!connected) {
+      // dockerd came back (or never left): rescan, then resume the stream from now.
+      since = unix_now_seconds() - 1.0;
+      if (auto s = scan_running(); !s) {
+        sleep_interruptibly(backoff);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(10'000));
+        continue;
+      }
+      listener_.docker_status("reconnected to Docker at " + client_.endpoint().display);
+      connected = true;
+      backoff = std::chrono::milliseconds(500);
+    }
+    Status s = client_.stream_events(since, [this](std::string_view l) { handle_event_line(l); },
+                                     stop_);
+    if (stop_) break;
+    listener_.docker_status("lost the Docker event stream (" +
+                            (s ? std::string("closed by dockerd") : s.error().message) +
+                            "); reconnecting");
+    connected = false;
+    sleep_interruptibly(backoff);
+  }
+}
+
+}  // namespace da

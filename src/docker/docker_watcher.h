@@ -1,0 +1,50 @@
+#pragma once
+// Follows the Docker daemon: containers running at start, then the /events stream; reconnects
+// and rescans when dockerd restarts.
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "docker/docker_client.h"
+
+namespace da {
+
+class DockerListener {
+ public:
+  virtual ~DockerListener() = default;
+  virtual void container_running(const ContainerInfo& info) = 0;  // found by scan or start event
+  virtual void container_exec(const std::string& id, const std::string& action) = 0;
+  virtual void container_stopped(const std::string& id) = 0;
+  virtual void container_paused(const std::string& id, bool paused) = 0;
+  virtual void docker_status(const std::string& message) = 0;  // connection lost, restored
+};
+
+class DockerWatcher {
+ public:
+  DockerWatcher(DockerClient& client, DockerListener& listener)
+      : client_(client), listener_(listener) {}
+  ~DockerWatcher() { stop(); }
+
+  // Scans running containers once, synchronously, so start-up errors reach the user at once.
+  Status start();
+  void stop();
+  // For tests and one-shot tools: handle one raw /events line.
+  void handle_event_line(std::string_view line);
+
+ private:
+  Status scan_running();
+  void loop(double since);
+  void sleep_interruptibly(std::chrono::milliseconds d);
+
+  DockerClient& client_;
+  DockerListener& listener_;
+  std::atomic<bool> stop_{false};
+  std::mutex sleep_mutex_;
+  std::condition_variable sleep_cv_;
+  std::thread thread_;
+};
+
+double unix_now_seconds();
+
+}  // namespace da

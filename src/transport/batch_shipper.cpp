@@ -1,0 +1,55 @@
+#include "transport/batch_shipper.h"
+
+#include <chrono>
+
+#include "transport/wire_format.h"
+
+namespace da {
+
+void BatchShipper::start() { thread_ = std::thread([this] { loop(); }); }
+
+void BatchShipper::finish() {
+  channel_.close();
+  if (thread_.joinable()) thread_.join();
+}
+
+void BatchShipper::loop() {
+  while (true) {
+    auto events = channel_.take(std::chrono::milliseconds(50));
+    if (events.empty()) {
+      if (channel_.closed_and_drained()) return;
+      continue;
+    }
+    ship(std::move(events));
+  }
+}
+
+void BatchShipper::ship(std::vector<SyscallEvent>&& events) {
+  EventBatch batch{host_, agent_id_, sequence_++, std::move(events)};
+  const std::string bytes = encode_batch(batch);
+  auto delay = std::chrono::milliseconds(100);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::string last_error;
+  while (true) {
+    Status s = publisher_.publish(bytes);
+    if (s) {
+      ++batches_sent_;
+      events_sent_ += batch.events.size();
+      return;
+    }
+    if (s.error().message != last_error) {
+      last_error = s.error().message;
+      warn_(last_error + " (retrying)");
+    }
+    // While this batch waits, capture keeps filling the bounded channel; past 30 s, or when
+    // shutting down, the batch is counted lost instead of holding up every later one.
+    if (std::chrono::steady_clock::now() > give_up || channel_.closed_and_drained()) break;
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(5000));
+  }
+  events_dropped_ += batch.events.size();
+  channel_.count_dropped(batch.events.size());
+  warn_("dropped a batch of " + std::to_string(batch.events.size()) + " events: " + last_error);
+}
+
+}  // namespace da

@@ -1,0 +1,50 @@
+#pragma once
+// Takes batches from the capture side's EventChannel, encodes them (msgpack) and publishes them
+// to the transport on its own thread, so encoding and network latency never stall capture.
+// A transport that is down is retried with backoff; what cannot be delivered is counted dropped.
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "capture/event_channel.h"
+#include "transport/event_transport.h"
+
+namespace da {
+
+struct ShipperStats {
+  uint64_t batches_sent = 0;
+  uint64_t events_sent = 0;
+  uint64_t events_dropped = 0;
+};
+
+class BatchShipper {
+ public:
+  BatchShipper(EventChannel& channel, BatchPublisher& publisher, std::string host,
+               std::string agent_id, std::function<void(const std::string&)> warn)
+      : channel_(channel), publisher_(publisher), host_(std::move(host)),
+        agent_id_(std::move(agent_id)), warn_(std::move(warn)) {}
+  ~BatchShipper() { finish(); }
+
+  void start();
+  // Ships everything still in the (closed) channel, then ends the thread.
+  void finish();
+  ShipperStats stats() const {
+    return {batches_sent_.load(), events_sent_.load(), events_dropped_.load()};
+  }
+
+ private:
+  void loop();
+  void ship(std::vector<SyscallEvent>&& events);
+
+  EventChannel& channel_;
+  BatchPublisher& publisher_;
+  std::string host_;
+  std::string agent_id_;
+  std::function<void(const std::string&)> warn_;
+  uint64_t sequence_ = 0;
+  std::atomic<uint64_t> batches_sent_{0}, events_sent_{0}, events_dropped_{0};
+  std::thread thread_;
+};
+
+}  // namespace da

@@ -1,0 +1,70 @@
+#pragma once
+// Redis Streams transport: each batch is one stream entry (field "batch", msgpack bytes), added
+// with XADD and a bounded MAXLEN so an absent consumer cannot fill Redis's memory.
+#include <hiredis/hiredis.h>
+
+#include <memory>
+#include <string>
+
+#include "transport/event_transport.h"
+#include "transport/redis_url.h"
+
+namespace da {
+
+constexpr const char* kDefaultStream = "docker-anomalies:events";
+
+struct RedisContextDeleter {
+  void operator()(redisContext* c) const { redisFree(c); }
+};
+using RedisContextPtr = std::unique_ptr<redisContext, RedisContextDeleter>;
+
+// Connects, authenticates and selects the database; the message says what failed and where.
+Result<RedisContextPtr> connect_redis(const RedisUrl& url);
+
+class RedisStreamPublisher final : public BatchPublisher {
+ public:
+  static Result<std::unique_ptr<RedisStreamPublisher>> create(const RedisUrl& url,
+                                                              std::string stream,
+                                                              long long max_length);
+  Status publish(const std::string& bytes) override;
+  std::string describe() const override;
+
+ private:
+  RedisStreamPublisher(RedisUrl url, std::string stream, long long max_length, RedisContextPtr c)
+      : url_(std::move(url)), stream_(std::move(stream)), max_length_(max_length),
+        context_(std::move(c)) {}
+  RedisUrl url_;
+  std::string stream_;
+  long long max_length_;
+  RedisContextPtr context_;  // reconnected lazily after a failure
+};
+
+struct RedisReadOptions {
+  std::string stream = kDefaultStream;
+  // Plain reader: the entry id to start after ("0" = from the beginning, "$" = only new ones).
+  std::string start_id = "$";
+  // Consumer group: when set, XREADGROUP shares the stream between detectors and XACKs.
+  std::string group;
+  std::string consumer;
+  int count_per_read = 64;
+};
+
+class RedisStreamSource final : public BatchSource {
+ public:
+  static Result<std::unique_ptr<RedisStreamSource>> create(const RedisUrl& url,
+                                                           RedisReadOptions options);
+  Result<std::vector<TransportMessage>> poll(std::chrono::milliseconds timeout) override;
+  Status acknowledge(const std::vector<TransportMessage>& messages) override;
+  std::string describe() const override;
+
+ private:
+  RedisStreamSource(RedisUrl url, RedisReadOptions options, RedisContextPtr c)
+      : url_(std::move(url)), options_(std::move(options)), last_id_(options_.start_id),
+        context_(std::move(c)) {}
+  RedisUrl url_;
+  RedisReadOptions options_;
+  std::string last_id_;
+  RedisContextPtr context_;
+};
+
+}  // namespace da

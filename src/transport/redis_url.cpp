@@ -1,0 +1,57 @@
+#include "transport/redis_url.h"
+
+#include <charconv>
+
+namespace da {
+namespace {
+
+bool parse_int(std::string_view s, int& out, int min, int max) {
+  if (s.empty()) return false;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && ptr == s.data() + s.size() && out >= min && out <= max;
+}
+
+}  // namespace
+
+std::string RedisUrl::redacted() const {
+  std::string auth = user.empty() && password.empty() ? "" : (user.empty() ? "" : user) + ":***@";
+  return "redis://" + auth + host + ":" + std::to_string(port) + "/" + std::to_string(db);
+}
+
+Result<RedisUrl> parse_redis_url(std::string_view url) {
+  constexpr std::string_view scheme = "redis://";
+  if (url.substr(0, scheme.size()) != scheme)
+    return Error{"invalid Redis URL '" + std::string(url) +
+                 "': expected redis://[user:password@]host:port[/db]"};
+  std::string_view rest = url.substr(scheme.size());
+  RedisUrl out;
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+    std::string_view auth = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    if (auto colon = auth.find(':'); colon != std::string_view::npos) {
+      out.user = auth.substr(0, colon);
+      out.password = auth.substr(colon + 1);
+    } else {
+      out.password = auth;  // redis://secret@host: a password alone, the legacy AUTH form
+    }
+  }
+  std::string_view hostport = rest;
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+    hostport = rest.substr(0, slash);
+    std::string_view db = rest.substr(slash + 1);
+    if (!db.empty() && !parse_int(db, out.db, 0, 1 << 20))
+      return Error{"invalid Redis URL: database '" + std::string(db) + "' is not a number"};
+  }
+  if (hostport.empty()) return Error{"invalid Redis URL: no host"};
+  if (auto colon = hostport.rfind(':'); colon != std::string_view::npos && hostport[0] != '[') {
+    if (!parse_int(hostport.substr(colon + 1), out.port, 1, 65535))
+      return Error{"invalid Redis URL: port '" + std::string(hostport.substr(colon + 1)) +
+                   "' is not in 1..65535"};
+    hostport = hostport.substr(0, colon);
+  }
+  if (hostport.empty()) return Error{"invalid Redis URL: no host"};
+  out.host = hostport;
+  return out;
+}
+
+}  // namespace da

@@ -1,0 +1,167 @@
+#include "transport/wire_format.h"
+
+#include <msgpack.hpp>
+
+#include "syscalls/syscall_table.h"
+
+namespace da {
+namespace {
+
+using Packer = msgpack::packer<msgpack::sbuffer>;
+
+void pack_string(Packer& pk, std::string_view s) {
+  pk.pack_str(static_cast<uint32_t>(s.size()));
+  pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
+}
+
+void pack_value(Packer& pk, const ArgValue& value) {
+  std::visit(
+      [&](const auto& v) {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, std::string>) {
+          pack_string(pk, v);
+        } else if constexpr (std::is_same_v<V, std::vector<std::string>>) {
+          pk.pack_array(static_cast<uint32_t>(v.size()));
+          for (const auto& s : v) pack_string(pk, s);
+        } else {
+          pk.pack(v);
+        }
+      },
+      value);
+}
+
+void pack_event(Packer& pk, const SyscallEvent& e) {
+  pk.pack_map(11);
+  pack_string(pk, "ts"), pk.pack(e.timestamp_ns);
+  pack_string(pk, "cid"), pack_string(pk, e.container_id);
+  pack_string(pk, "pid"), pk.pack(e.pid);
+  pack_string(pk, "tid"), pk.pack(e.tid);
+  pack_string(pk, "nspid"), pk.pack(e.ns_pid);
+  pack_string(pk, "comm"), pack_string(pk, e.comm);
+  pack_string(pk, "exe"), pack_string(pk, e.exe);
+  pack_string(pk, "nr"), pk.pack(e.syscall_nr);
+  pack_string(pk, "name"), pack_string(pk, syscall_name(e.syscall_nr));
+  pack_string(pk, "args");
+  pk.pack_array(static_cast<uint32_t>(e.args.size()));
+  for (const auto& a : e.args) pack_value(pk, a);
+  pack_string(pk, "ret"), pk.pack(e.ret);
+}
+
+// Decoding walks msgpack objects by hand so any malformed field becomes an Error naming it,
+// never an exception escaping or a crash.
+struct DecodeError {
+  std::string what;
+};
+
+std::string_view as_string(const msgpack::object& o, const char* field) {
+  if (o.type != msgpack::type::STR) throw DecodeError{std::string(field) + " is not a string"};
+  return {o.via.str.ptr, o.via.str.size};
+}
+
+int64_t as_int(const msgpack::object& o, const char* field) {
+  if (o.type == msgpack::type::POSITIVE_INTEGER) return static_cast<int64_t>(o.via.u64);
+  if (o.type == msgpack::type::NEGATIVE_INTEGER) return o.via.i64;
+  throw DecodeError{std::string(field) + " is not an integer"};
+}
+
+uint64_t as_uint(const msgpack::object& o, const char* field) {
+  if (o.type != msgpack::type::POSITIVE_INTEGER)
+    throw DecodeError{std::string(field) + " is not an unsigned integer"};
+  return o.via.u64;
+}
+
+ArgValue as_arg(const msgpack::object& o) {
+  switch (o.type) {
+    case msgpack::type::POSITIVE_INTEGER: return o.via.u64;
+    case msgpack::type::NEGATIVE_INTEGER: return o.via.i64;
+    case msgpack::type::STR: return std::string(o.via.str.ptr, o.via.str.size);
+    case msgpack::type::ARRAY: {
+      std::vector<std::string> v;
+      for (uint32_t i = 0; i < o.via.array.size; ++i)
+        v.emplace_back(as_string(o.via.array.ptr[i], "args[][]"));
+      return v;
+    }
+    default: throw DecodeError{"args[] has an unsupported type"};
+  }
+}
+
+SyscallEvent decode_event(const msgpack::object& o) {
+  if (o.type != msgpack::type::MAP) throw DecodeError{"event is not a map"};
+  SyscallEvent e;
+  for (uint32_t i = 0; i < o.via.map.size; ++i) {
+    const auto& kv = o.via.map.ptr[i];
+    std::string_view key = as_string(kv.key, "event key");
+    const auto& v = kv.val;
+    if (key == "ts") e.timestamp_ns = as_uint(v, "ts");
+    else if (key == "cid") e.container_id = as_string(v, "cid");
+    else if (key == "pid") e.pid = static_cast<int32_t>(as_int(v, "pid"));
+    else if (key == "tid") e.tid = static_cast<int32_t>(as_int(v, "tid"));
+    else if (key == "nspid") e.ns_pid = static_cast<int32_t>(as_int(v, "nspid"));
+    else if (key == "comm") e.comm = as_string(v, "comm");
+    else if (key == "exe") e.exe = as_string(v, "exe");
+    else if (key == "nr") e.syscall_nr = static_cast<int32_t>(as_int(v, "nr"));
+    else if (key == "ret") e.ret = as_int(v, "ret");
+    else if (key == "args") {
+      if (v.type != msgpack::type::ARRAY) throw DecodeError{"args is not an array"};
+      for (uint32_t j = 0; j < v.via.array.size; ++j) e.args.push_back(as_arg(v.via.array.ptr[j]));
+    }
+    // "name" is derived from nr; unknown keys are skipped so newer agents stay readable.
+  }
+  return e;
+}
+
+}  // namespace
+
+std::string encode_batch(const EventBatch& batch) {
+  msgpack::sbuffer buffer(64 + batch.events.size() * 160);
+  Packer pk(buffer);
+  pk.pack_map(5);
+  pack_string(pk, "v"), pk.pack(kWireFormatVersion);
+  pack_string(pk, "host"), pack_string(pk, batch.host);
+  pack_string(pk, "agent"), pack_string(pk, batch.agent_id);
+  pack_string(pk, "seq"), pk.pack(batch.sequence);
+  pack_string(pk, "events");
+  pk.pack_array(static_cast<uint32_t>(batch.events.size()));
+  for (const auto& e : batch.events) pack_event(pk, e);
+  return std::string(buffer.data(), buffer.size());
+}
+
+Result<EventBatch> decode_batch(std::string_view bytes) {
+  try {
+    msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
+    const msgpack::object& root = handle.get();
+    if (root.type != msgpack::type::MAP) return Error{"batch is not a msgpack map"};
+    EventBatch batch;
+    bool has_version = false;
+    for (uint32_t i = 0; i < root.via.map.size; ++i) {
+      const auto& kv = root.via.map.ptr[i];
+      std::string_view key = as_string(kv.key, "batch key");
+      if (key == "v") {
+        uint64_t v = as_uint(kv.val, "v");
+        if (v != kWireFormatVersion)
+          return Error{"unsupported wire format version " + std::to_string(v) + " (this build reads " +
+                       std::to_string(kWireFormatVersion) + ")"};
+        has_version = true;
+      } else if (key == "host") {
+        batch.host = as_string(kv.val, "host");
+      } else if (key == "agent") {
+        batch.agent_id = as_string(kv.val, "agent");
+      } else if (key == "seq") {
+        batch.sequence = as_uint(kv.val, "seq");
+      } else if (key == "events") {
+        if (kv.val.type != msgpack::type::ARRAY) return Error{"events is not an array"};
+        batch.events.reserve(kv.val.via.array.size);
+        for (uint32_t j = 0; j < kv.val.via.array.size; ++j)
+          batch.events.push_back(decode_event(kv.val.via.array.ptr[j]));
+      }
+    }
+    if (!has_version) return Error{"batch has no version field \"v\""};
+    return batch;
+  } catch (const DecodeError& e) {
+    return Error{"malformed event batch: " + e.what};
+  } catch (const std::exception& e) {
+    return Error{std::string("malformed event batch: ") + e.what()};
+  }
+}
+
+}  // namespace da

@@ -1,0 +1,147 @@
+// The foundation end to end: a real dockerd, real containers, the real agent binary, a real
+// redis-server, and the stream decoded by another msgpack implementation (Python's).
+#include <nlohmann/json.hpp>
+
+#include <thread>
+
+#include "e2e_support.h"
+
+using namespace std::chrono_literals;
+using e2e::sh;
+using e2e::trim;
+
+namespace {
+
+std::string start_container(const std::string& name, const std::string& script) {
+  auto r = sh("docker run -d --network none --name " + name + " " + e2e::image() + " sh -c '" +
+              script + "'");
+  return r.exit_code == 0 ? trim(r.output) : "";
+}
+
+void remove_container(const std::string& name) { sh("docker rm -f " + name + " >/dev/null"); }
+
+std::vector<nlohmann::json> stream_events(const std::string& stream) {
+  auto r = sh(std::string("/usr/bin/python3 ") + DA_SOURCE_DIR + "/tests/e2e/decode_stream.py " +
+              e2e::redis_url() + " " + stream);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::vector<nlohmann::json> events;
+  std::istringstream lines(r.output);
+  for (std::string l; std::getline(lines, l);) {
+    auto j = nlohmann::json::parse(l, nullptr, false);
+    if (!j.is_discarded()) events.push_back(j);
+  }
+  return events;
+}
+
+bool opened(const nlohmann::json& e, const std::string& path) {
+  return e["name"] == "openat" && e["args"].size() > 1 && e["args"][1] == path;
+}
+
+}  // namespace
+
+TEST(CaptureE2E, NewContainerAndDockerExecReachTheRedisStreamAsMsgpack) {
+  E2E_REQUIRE_HARNESS();
+  const std::string stream = e2e::unique_name("da-e2e-stream");
+  const std::string name = e2e::unique_name("loop");
+  e2e::Process agent({DA_BINARY, "run", "--backend", "ptrace", "--redis", e2e::redis_url(),
+                      "--stream", stream, "--print-syscalls"});
+  ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
+
+  const std::string id =
+      start_container(name, "while true; do cat /etc/hostname >/dev/null; sleep 0.2; done");
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(agent.wait_for_output("Monitoring container: " + id.substr(0, 12), 10s))
+      << agent.output();
+  ASSERT_TRUE(agent.wait_for_output("\"/etc/hostname\"", 10s)) << agent.output();
+
+  // docker exec enters through runc, not below the container's init: it must be seen too.
+  auto exec = sh("docker exec " + name + " cat /etc/da-marker");
+  ASSERT_EQ(exec.exit_code, 0) << exec.output;
+  ASSERT_TRUE(agent.wait_for_output("\"/etc/da-marker\"", 10s)) << agent.output();
+
+  const auto pids = e2e::container_pids(id);
+  ASSERT_FALSE(pids.empty());
+  EXPECT_EQ(agent.terminate(), 0) << agent.output();
+  const std::string out = agent.output();
+  EXPECT_NE(out.find("captured "), std::string::npos) << out;
+  EXPECT_NE(out.find(", dropped 0"), std::string::npos) << out;
+
+  // After SIGTERM the container runs on, untraced.
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(trim(sh("docker inspect -f '{{.State.Running}}' " + name).output), "true");
+  for (pid_t pid : e2e::container_pids(id)) EXPECT_EQ(e2e::tracer_pid_of(pid), 0) << pid;
+
+  auto events = stream_events(stream);
+  ASSERT_FALSE(events.empty());
+  bool loop_open = false, exec_open = false, exec_execve = false;
+  for (const auto& e : events) {
+    if (e["cid"] != id) continue;
+    loop_open |= opened(e, "/etc/hostname") && e["ret"].get<int64_t>() >= 0;
+    exec_open |= opened(e, "/etc/da-marker");
+    exec_execve |= e["name"] == "execve" && e["args"][1].is_array() &&
+                   e["args"][1].size() == 2 && e["args"][1][1] == "/etc/da-marker";
+  }
+  EXPECT_TRUE(loop_open) << "no openat of /etc/hostname attributed to " << id;
+  EXPECT_TRUE(exec_open) << "docker exec's openat of /etc/da-marker missing";
+  EXPECT_TRUE(exec_execve) << "docker exec's execve (argv) missing";
+  // The container's processes report their pid inside the container, and a container comm.
+  for (const auto& e : events) {
+    if (e["cid"] == id) EXPECT_GT(e["nspid"].get<int>(), 0);
+  }
+  remove_container(name);
+}
+
+TEST(CaptureE2E, ContainersAlreadyRunningAtStartAreMonitored) {
+  E2E_REQUIRE_HARNESS();
+  const std::string name = e2e::unique_name("early");
+  const std::string id =
+      start_container(name, "while true; do cat /etc/da-marker >/dev/null; sleep 0.2; done");
+  ASSERT_FALSE(id.empty());
+  e2e::Process agent({DA_BINARY, "run", "--print-syscalls"});
+  ASSERT_TRUE(agent.wait_for_output("Monitoring container: " + id.substr(0, 12), 10s))
+      << agent.output();
+  ASSERT_TRUE(agent.wait_for_output("Monitoring process ID:", 10s)) << agent.output();
+  ASSERT_TRUE(agent.wait_for_output("\"/etc/da-marker\"", 10s)) << agent.output();
+  // The container stops: the agent says so.
+  sh("docker stop -t 1 " + name);
+  EXPECT_TRUE(agent.wait_for_output("Finished monitoring container: " + id.substr(0, 12), 15s))
+      << agent.output();
+  EXPECT_EQ(agent.terminate(), 0);
+  EXPECT_NE(agent.output().find(id.substr(0, 12) + ": "), std::string::npos);  // per-container count
+  remove_container(name);
+}
+
+TEST(CaptureE2E, DumpReadsTheStreamBackAsJsonLines) {
+  E2E_REQUIRE_HARNESS();
+  const std::string stream = e2e::unique_name("da-dump");
+  e2e::Process agent({DA_BINARY, "agent", "--redis", e2e::redis_url(), "--stream", stream});
+  ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
+  const std::string name = e2e::unique_name("dump");
+  const std::string id = start_container(name, "for i in 1 2 3; do cat /etc/hostname; done; sleep 30");
+  ASSERT_TRUE(agent.wait_for_output("Monitoring container", 10s));
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(agent.terminate(), 0);
+  auto dump = sh(std::string(DA_BINARY) + " dump --redis " + e2e::redis_url() + " --stream " +
+                 stream + " --count 5");
+  ASSERT_EQ(dump.exit_code, 0) << dump.output;
+  std::istringstream lines(dump.output);
+  int n = 0;
+  for (std::string l; std::getline(lines, l);) {
+    auto j = nlohmann::json::parse(l, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << l;
+    EXPECT_EQ(j["container_id"], id);
+    EXPECT_TRUE(j["arguments"].is_array());
+    ++n;
+  }
+  EXPECT_EQ(n, 5);
+  remove_container(name);
+}
+
+TEST(CaptureE2E, UnreachableDockerIsAClearError) {
+  E2E_REQUIRE_HARNESS();
+  auto r = sh(std::string(DA_BINARY) + " run --docker-host unix:///nonexistent/docker.sock");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("cannot reach Docker at unix:///nonexistent/docker.sock"),
+            std::string::npos)
+      << r.output;
+}
