@@ -115,12 +115,19 @@ class PtraceTracer {
       _exit(127);
     }
     int status = 0;
-    if (waitpid(pid, &status, WSTOPPED) != pid || !WIFSTOPPED(status)) {
-      return Error{"the command did not start"};
-    }
-    if (ptrace(PTRACE_SEIZE, pid, 0, kSeizeOptions) != 0) {
+    pid_t waited;
+    do {
+      waited = waitpid(pid, &status, WSTOPPED);  // our wake-up signal may interrupt it
+    } while (waited < 0 && errno == EINTR);
+    if (waited != pid || !WIFSTOPPED(status) || ptrace(PTRACE_SEIZE, pid, 0, kSeizeOptions) != 0) {
+      const std::string why = waited != pid || !WIFSTOPPED(status)
+                                  ? std::string("the command did not start")
+                                  : std::string("ptrace(PTRACE_SEIZE) failed: ") + strerror(errno);
+      // Still our own fork, before exec: never leave it stopped behind us.
       kill(pid, SIGKILL);
-      return Error{std::string("ptrace(PTRACE_SEIZE) failed: ") + strerror(errno)};
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      return Error{why};
     }
     add_tracee(pid, TraceMode::kTrace, -1, pid);
     spawned_pid_ = pid;

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Overhead of capture on a syscall-heavy loop (1-byte reads of /dev/zero) inside a container:
+# untraced, under docker-anomalies' ptrace backend, and under `strace -f`, side by side in one
+# run, medians of several runs. Starts its own private dockerd (never the host's).
+# Usage: bench/run-overhead.sh [BUILD_DIR] [RUNS] [CALLS]
+set -euo pipefail
+build_dir=$(cd "${1:-build}" && pwd)
+runs=${2:-5}
+calls=${3:-100000}
+here=$(cd "$(dirname "$0")" && pwd)
+harness=$here/../tests/harness
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root (private dockerd, ptrace)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/da-bench.XXXXXX)
+agent_pid=
+cleanup() {
+  set +e
+  [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+  ids=$(/usr/bin/docker ps -aq 2>/dev/null); [ -n "$ids" ] && /usr/bin/docker rm -f $ids >/dev/null 2>&1
+  bash "$harness/private-dockerd.sh" stop "$work/docker"
+  grep -o " $work[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export PATH=/usr/bin:$PATH
+DOCKER_HOST=$(bash "$harness/private-dockerd.sh" start "$work/docker")
+export DOCKER_HOST
+image=da-bench/busybox:1
+bash "$harness/build-test-image.sh" "$build_dir" "$image" >/dev/null
+
+# The loop starts after a pause so that a tracer attached on the container's start event
+# traces all of it; the loop times itself.
+loop_cmd="sleep 1; /bin/syscall_loop $calls"
+
+untraced() { docker run --rm --network none "$image" sh -c "$loop_cmd" | sed -n 's/ns_per_syscall=//p'; }
+
+under_ptrace() {
+  "$build_dir/docker-anomalies" run --backend ptrace >"$work/agent.log" 2>&1 &
+  agent_pid=$!
+  until grep -q "Listening for docker events" "$work/agent.log"; do sleep 0.1; done
+  docker run --rm --network none "$image" sh -c "$loop_cmd" | sed -n 's/ns_per_syscall=//p'
+  kill "$agent_pid"; wait "$agent_pid" || true; agent_pid=
+  grep -E "^captured" "$work/agent.log" >"$work/last-summary"
+}
+
+# Attaches an external tracer command to the container's init, as `strace -f -p` does.
+under_external() {
+  local cid pid
+  cid=$(docker run -d --network none "$image" sh -c "sleep 0.5; $loop_cmd")
+  pid=$(docker inspect -f '{{.State.Pid}}' "$cid")
+  "$@" "$pid" &
+  local strace_pid=$!
+  docker wait "$cid" >/dev/null
+  docker logs "$cid" | sed -n 's/ns_per_syscall=//p'
+  wait "$strace_pid" 2>/dev/null || true
+  docker rm "$cid" >/dev/null
+}
+under_strace() { under_external strace -f -qq -o "$work/strace.out" -p; }
+ptrace_floor() { under_external "$build_dir/bench/ptrace_floor"; }
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+declare -A results
+for mode in untraced ptrace_floor under_ptrace under_strace; do
+  : >"$work/$mode"
+  for i in $(seq 1 "$runs"); do
+    v=$($mode)
+    echo "$v" >>"$work/$mode"
+    printf '\r%-14s run %d/%d: %s ns/syscall   ' "$mode" "$i" "$runs" "$v" >&2
+  done
+  results[$mode]=$(median <"$work/$mode")
+done
+echo >&2
+
+base=${results[untraced]}
+echo "| mode | ns per syscall (median of $runs) | ratio to untraced |"
+echo "|---|---:|---:|"
+for mode in untraced ptrace_floor under_ptrace under_strace; do
+  awk -v m="$mode" -v v="${results[$mode]}" -v b="$base" 'BEGIN {printf "| %s | %.0f | %.1f× |\n", m, v, v/b}'
+done
+awk -v p="${results[under_ptrace]}" -v s="${results[under_strace]}" -v f="${results[ptrace_floor]}" \
+  'BEGIN {printf "\nptrace slowdown / strace slowdown = %.2f; ptrace / do-nothing ptrace floor = %.2f\n", p/s, p/f}'
+echo "last agent summary: $(cat "$work/last-summary")"
