@@ -61,6 +61,24 @@ int main_entry(int argc, char** argv) {
   dump->add_option("--count", dump_opts.count, "stop after N events (default: all)");
   dump->add_flag("--follow", dump_opts.follow, "keep waiting for new events");
 
+  EvalOptions eval_opts;
+  auto* eval = app.add_subcommand("eval", "evaluate detection on a syscall-trace dataset");
+  eval->add_option("--format", eval_opts.format, "dataset format")
+      ->check(CLI::IsMember({"adfa", "unm"}))
+      ->default_val("adfa");
+  eval->add_option("--train", eval_opts.train_dir, "normal traces to learn from")->required();
+  eval->add_option("--normal", eval_opts.normal_dir, "held-out normal traces")->required();
+  eval->add_option("--attack", eval_opts.attack_dir, "attack traces")->required();
+  eval->add_flag("--json", eval_opts.json, "print one JSON object");
+  eval->add_option("--roc", eval_opts.roc_svg, "write the ROC curve as SVG");
+  eval->add_option("--order", eval_opts.order, "n-gram order")
+      ->default_val(eval_opts.order)
+      ->check(CLI::Range(1, 16));
+  eval->add_option("--threshold-quantile", eval_opts.threshold_quantile,
+                   "quantile of held-out training scores used as the alarm threshold")
+      ->default_val(eval_opts.threshold_quantile)
+      ->check(CLI::Range(0.5, 1.0));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -70,6 +88,7 @@ int main_entry(int argc, char** argv) {
   if (*agent) return agent_command(agent_opts);
   if (*trace) return trace_command(trace_opts, trace_argv);
   if (*dump) return dump_command(dump_opts);
+  if (*eval) return eval_command(eval_opts);
   return 2;
 }
 

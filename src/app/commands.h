@@ -29,4 +29,14 @@ struct DumpOptions {
 };
 int dump_command(const DumpOptions& options);
 
+struct EvalOptions {
+  std::string format = "adfa";  // adfa | unm
+  std::string train_dir, normal_dir, attack_dir;
+  bool json = false;
+  std::string roc_svg;
+  int order = 7;
+  double threshold_quantile = 0.99;
+};
+int eval_command(const EvalOptions& options);
+
 }  // namespace da

@@ -1,0 +1,149 @@
+#include "detect/ngram_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace da {
+namespace {
+
+// Hash of the last `len` calls ending at history[len-1], plus the context length (so contexts
+// of different lengths never collide by construction).
+inline uint64_t mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+inline uint64_t context_hash(const int32_t* history, int len) {
+  uint64_t h = 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(len + 1);
+  for (int i = 0; i < len; ++i) h = mix(h ^ static_cast<uint32_t>(history[i]) ^ (uint64_t(i) << 40));
+  return h;
+}
+
+inline uint64_t pair_hash(uint64_t context, int32_t next) {
+  return mix(context ^ (static_cast<uint64_t>(static_cast<uint32_t>(next)) << 17) ^ 0x5bd1e995ULL);
+}
+
+}  // namespace
+
+NgramModel::NgramModel(int order) : order_(order) {
+  if (order < 1 || order > 16) throw std::invalid_argument("n-gram order must be in 1..16");
+  pair_counts_.resize(order);
+  context_stats_.resize(order);
+}
+
+void NgramModel::add_trace(std::span<const int32_t> trace) {
+  if (finalized_) throw std::logic_error("NgramModel::add_trace after finalize");
+  std::vector<int32_t> padded(order_ - 1, kStart);
+  padded.insert(padded.end(), trace.begin(), trace.end());
+  for (size_t i = order_ - 1; i < padded.size(); ++i) {
+    const int32_t next = padded[i];
+    ++symbols_[next];
+    ++trained_calls_;
+    // Remember each distinct full-length n-gram once: finalize() precomputes its surprise.
+    const uint64_t full = pair_hash(context_hash(&padded[i - (order_ - 1)], order_ - 1), next);
+    if (pair_counts_[order_ - 1].find(full) == pair_counts_[order_ - 1].end())
+      distinct_ngrams_.insert(distinct_ngrams_.end(), &padded[i - (order_ - 1)], &padded[i] + 1);
+    for (int k = 0; k < order_; ++k) {
+      const uint64_t ctx = context_hash(&padded[i - k], k);
+      uint32_t& c = pair_counts_[k][pair_hash(ctx, next)];
+      ContextStats& s = context_stats_[k][ctx];
+      if (c == 0) ++s.distinct;
+      ++c;
+      ++s.total;
+    }
+  }
+}
+
+float NgramModel::backoff_surprise(const int32_t* history, int history_len, int32_t next) const {
+  // Unseen calls get the add-one share of a vocabulary one larger than seen in training.
+  double p = 1.0 / (vocabulary_ + 1.0);
+  const int max_k = std::min(history_len, order_ - 1);
+  for (int k = 0; k <= max_k; ++k) {
+    const int32_t* ctx_start = history + history_len - k;
+    const uint64_t ctx = context_hash(ctx_start, k);
+    auto s = context_stats_[k].find(ctx);
+    if (s == context_stats_[k].end()) break;  // longer contexts are unseen too
+    auto c = pair_counts_[k].find(pair_hash(ctx, next));
+    const double count = c == pair_counts_[k].end() ? 0.0 : c->second;
+    const double lambda = double(s->second.total) / (s->second.total + s->second.distinct);
+    p = lambda * count / s->second.total + (1.0 - lambda) * p;
+  }
+  return static_cast<float>(-std::log(p));
+}
+
+void NgramModel::finalize() {
+  if (finalized_) return;
+  vocabulary_ = static_cast<double>(symbols_.size());
+  // Precompute the surprise of every (full context, next) pair seen in training.
+  const size_t n = distinct_ngrams_.size() / order_;
+  size_t capacity = 16;
+  while (capacity < n * 2 + 16) capacity <<= 1;
+  fast_keys_.assign(capacity, 0);
+  fast_values_.assign(capacity, 0.f);
+  fast_mask_ = capacity - 1;
+  for (size_t g = 0; g < n; ++g) {
+    const int32_t* ngram = &distinct_ngrams_[g * order_];
+    const uint64_t key = pair_hash(context_hash(ngram, order_ - 1), ngram[order_ - 1]) | 1;
+    size_t slot = key & fast_mask_;
+    while (fast_keys_[slot] != 0 && fast_keys_[slot] != key) slot = (slot + 1) & fast_mask_;
+    fast_keys_[slot] = key;
+    fast_values_[slot] = backoff_surprise(ngram, order_ - 1, ngram[order_ - 1]);
+  }
+  distinct_ngrams_.clear();
+  distinct_ngrams_.shrink_to_fit();
+  finalized_ = true;
+}
+
+float NgramModel::surprise_at(const int32_t* history, int history_len, int32_t next) const {
+  if (history_len == order_ - 1) {
+    // Key 0 marks an empty slot, so keys have their low bit set.
+    const uint64_t key = pair_hash(context_hash(history, history_len), next) | 1;
+    for (size_t slot = key & fast_mask_; fast_keys_[slot] != 0; slot = (slot + 1) & fast_mask_)
+      if (fast_keys_[slot] == key) return fast_values_[slot];
+  }
+  return backoff_surprise(history, history_len, next);
+}
+
+void NgramModel::surprise(std::span<const int32_t> trace, std::vector<float>& out) const {
+  if (!finalized_) throw std::logic_error("NgramModel::surprise before finalize");
+  out.resize(trace.size());
+  std::vector<int32_t> padded(order_ - 1, kStart);
+  padded.insert(padded.end(), trace.begin(), trace.end());
+  for (size_t i = 0; i < trace.size(); ++i)
+    out[i] = surprise_at(&padded[i], order_ - 1, padded[i + order_ - 1]);
+}
+
+double NgramModel::mean_surprise(std::span<const int32_t> trace) const {
+  if (trace.empty()) return 0.0;
+  std::vector<float> s;
+  surprise(trace, s);
+  double sum = 0;
+  for (float v : s) sum += v;
+  return sum / static_cast<double>(s.size());
+}
+
+float NgramModel::Stream::next(int32_t call) {
+  const int keep = model_->order_ - 1;
+  float s;
+  if (filled_ < keep) {
+    // Before `keep` calls were seen, the context is padded with start markers as in training.
+    int32_t padded[16];
+    const int pad = keep - filled_;
+    for (int i = 0; i < pad; ++i) padded[i] = kStart;
+    for (int i = 0; i < filled_; ++i) padded[pad + i] = history_[i];
+    s = model_->surprise_at(padded, keep, call);
+    history_[filled_++] = call;
+  } else {
+    s = model_->surprise_at(history_, keep, call);
+    for (int i = 1; i < keep; ++i) history_[i - 1] = history_[i];
+    if (keep > 0) history_[keep - 1] = call;
+  }
+  return s;
+}
+
+}  // namespace da

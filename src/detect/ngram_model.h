@@ -1,0 +1,72 @@
+#pragma once
+// A syscall language model: how surprising is each call given the calls before it.
+//
+// Witten-Bell interpolated n-gram model: P(s | last k calls) mixes the maximum-likelihood
+// estimate of every context length 0..order-1, each weighted by how much evidence its context
+// has (count / (count + distinct followers)). Surprise = -log P. Unlike STIDE's seen/unseen test
+// of fixed windows, it grades rarity and backs off smoothly, so a rare-but-seen sequence scores
+// between normal and novel.
+//
+// Scoring is the hot path (every syscall of a busy host): after finalize() the surprise of every
+// (context, next call) pair seen in training is precomputed into one flat hash table, so a
+// normal call costs one lookup; only unseen pairs walk the back-off chain.
+#include <cstdint>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+namespace da {
+
+class NgramModel {
+ public:
+  explicit NgramModel(int order = 7);
+
+  void add_trace(std::span<const int32_t> trace);
+  // Builds the lookup tables; add_trace() is not allowed afterwards.
+  void finalize();
+  bool finalized() const { return finalized_; }
+  int order() const { return order_; }
+  uint64_t trained_calls() const { return trained_calls_; }
+
+  // Surprise (natural-log units) of every call of the trace, each given the calls before it.
+  void surprise(std::span<const int32_t> trace, std::vector<float>& out) const;
+  // Mean surprise of the trace: its per-call perplexity in log units.
+  double mean_surprise(std::span<const int32_t> trace) const;
+
+  // Streaming form for live scoring: feeds one call at a time.
+  class Stream {
+   public:
+    explicit Stream(const NgramModel& model) : model_(&model) {}
+    float next(int32_t call);
+
+   private:
+    const NgramModel* model_;
+    int32_t history_[16] = {};
+    int filled_ = 0;
+  };
+
+ private:
+  static constexpr int32_t kStart = -1;  // padding before a trace's first call
+  float surprise_at(const int32_t* history, int history_len, int32_t next) const;
+  float backoff_surprise(const int32_t* history, int history_len, int32_t next) const;
+
+  struct ContextStats {
+    uint32_t total = 0;
+    uint32_t distinct = 0;
+  };
+  int order_;
+  bool finalized_ = false;
+  uint64_t trained_calls_ = 0;
+  double vocabulary_ = 1;
+  // Counts of (context of length k, next) and of each context, keyed by hashes.
+  std::vector<std::unordered_map<uint64_t, uint32_t>> pair_counts_;
+  std::vector<std::unordered_map<uint64_t, ContextStats>> context_stats_;
+  std::unordered_map<int32_t, uint32_t> symbols_;
+  std::vector<int32_t> distinct_ngrams_;  // flattened, `order_` calls each; freed by finalize()
+  // Precomputed surprise of every training (full context, next) pair: open addressing.
+  std::vector<uint64_t> fast_keys_;
+  std::vector<float> fast_values_;
+  uint64_t fast_mask_ = 0;
+};
+
+}  // namespace da
