@@ -32,9 +32,10 @@ void EventConsumer::start() {
   thread_ = std::thread([this] {
     while (true) {
       long got = poll_once(std::chrono::milliseconds(100), 0);
+      // Once draining, one empty poll means everything published has been read; a transport
+      // that fails while draining will not recover in time either.
+      if (got <= 0 && draining_) return;
       if (got < 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      // Once draining, one empty poll means everything published has been read.
-      if (got == 0 && draining_) return;
     }
   });
 }

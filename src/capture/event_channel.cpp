@@ -44,6 +44,11 @@ void EventChannel::close() {
   ready_.notify_all();
 }
 
+bool EventChannel::closed() const {
+  std::lock_guard lock(mutex_);
+  return closed_;
+}
+
 bool EventChannel::closed_and_drained() const {
   std::lock_guard lock(mutex_);
   return closed_ && full_.empty() && current_.empty();

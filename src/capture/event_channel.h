@@ -27,6 +27,7 @@ class EventChannel {
   std::vector<SyscallEvent> take(std::chrono::milliseconds max_wait);
   void close();
   bool closed_and_drained() const;
+  bool closed() const;
 
   void count_dropped(uint64_t n) { dropped_ += n; }
   uint64_t captured() const { return captured_; }

@@ -43,7 +43,7 @@ void BatchShipper::ship(std::vector<SyscallEvent>&& events) {
     }
     // While this batch waits, capture keeps filling the bounded channel; past 30 s, or when
     // shutting down, the batch is counted lost instead of holding up every later one.
-    if (std::chrono::steady_clock::now() > give_up || channel_.closed_and_drained()) break;
+    if (std::chrono::steady_clock::now() > give_up || channel_.closed()) break;
     std::this_thread::sleep_for(delay);
     delay = std::min(delay * 2, std::chrono::milliseconds(5000));
   }
