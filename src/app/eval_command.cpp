@@ -91,7 +91,6 @@ int eval_command(const EvalOptions& o) {
   auto score_all = [&](const std::vector<Trace>& traces, const char* label) {
     std::vector<double> scores;
     Progress progress(label, traces.size());
-    std::vector<float> surprise;
     for (size_t i = 0; i < traces.size(); ++i) {
       const auto start = std::chrono::steady_clock::now();
       scores.push_back(model.mean_surprise(traces[i].calls));

@@ -20,7 +20,8 @@ inline uint64_t mix(uint64_t h) {
 
 inline uint64_t context_hash(const int32_t* history, int len) {
   uint64_t h = 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(len + 1);
-  for (int i = 0; i < len; ++i) h = mix(h ^ static_cast<uint32_t>(history[i]) ^ (uint64_t(i) << 40));
+  for (int i = 0; i < len; ++i)
+    h = mix(h ^ static_cast<uint32_t>(history[i]) ^ (uint64_t(i) << 40));
   return h;
 }
 
@@ -44,15 +45,16 @@ void NgramModel::add_trace(std::span<const int32_t> trace) {
     const int32_t next = padded[i];
     ++symbols_[next];
     ++trained_calls_;
-    // Remember each distinct full-length n-gram once: finalize() precomputes its surprise.
-    const uint64_t full = pair_hash(context_hash(&padded[i - (order_ - 1)], order_ - 1), next);
-    if (pair_counts_[order_ - 1].find(full) == pair_counts_[order_ - 1].end())
-      distinct_ngrams_.insert(distinct_ngrams_.end(), &padded[i - (order_ - 1)], &padded[i] + 1);
     for (int k = 0; k < order_; ++k) {
       const uint64_t ctx = context_hash(&padded[i - k], k);
       uint32_t& c = pair_counts_[k][pair_hash(ctx, next)];
       ContextStats& s = context_stats_[k][ctx];
-      if (c == 0) ++s.distinct;
+      if (c == 0) {
+        ++s.distinct;
+        // A new full-length n-gram: finalize() precomputes its surprise.
+        if (k == order_ - 1)
+          distinct_ngrams_.insert(distinct_ngrams_.end(), &padded[i - k], &padded[i] + 1);
+      }
       ++c;
       ++s.total;
     }
@@ -119,12 +121,13 @@ void NgramModel::surprise(std::span<const int32_t> trace, std::vector<float>& ou
 }
 
 double NgramModel::mean_surprise(std::span<const int32_t> trace) const {
+  if (!finalized_) throw std::logic_error("NgramModel::mean_surprise before finalize");
   if (trace.empty()) return 0.0;
-  std::vector<float> s;
-  surprise(trace, s);
+  // The streaming form pads the first calls itself: no per-trace copy or buffer.
+  Stream stream(*this);
   double sum = 0;
-  for (float v : s) sum += v;
-  return sum / static_cast<double>(s.size());
+  for (int32_t call : trace) sum += stream.next(call);
+  return sum / static_cast<double>(trace.size());
 }
 
 float NgramModel::Stream::next(int32_t call) {
