@@ -49,10 +49,10 @@ under_external() {
   cid=$(docker run -d --network none "$image" sh -c "sleep 0.5; $loop_cmd")
   pid=$(docker inspect -f '{{.State.Pid}}' "$cid")
   "$@" "$pid" &
-  local strace_pid=$!
+  local tracer_pid=$!
   docker wait "$cid" >/dev/null
   docker logs "$cid" | sed -n 's/ns_per_syscall=//p'
-  wait "$strace_pid" 2>/dev/null || true
+  wait "$tracer_pid" 2>/dev/null || true
   docker rm "$cid" >/dev/null
 }
 under_strace() { under_external strace -f -qq -o "$work/strace.out" -p; }

@@ -91,7 +91,6 @@ std::string roc_svg(const std::vector<RocPoint>& curve, double auc, const std::s
                 "<text x='%d' y='25' font-size='14'>%s — ROC AUC %.4f</text>\n",
                 size + 2 * margin, size + 2 * margin, margin, title.c_str(), auc);
   std::string svg = head;
-  std::snprintf(buf, sizeof buf, "%d", margin);
   svg += "<rect x='" + std::to_string(margin) + "' y='" + std::to_string(margin) + "' width='" +
          std::to_string(size) + "' height='" + std::to_string(size) +
          "' fill='none' stroke='black'/>\n";
