@@ -14,7 +14,9 @@ namespace da {
 
 class CountingHandler final : public EventHandler {
  public:
-  void on_event(const SyscallEvent& e) override { ++per_container_[e.container_id]; }
+  void on_event(const SyscallEvent& e, const EventContext&) override {
+    ++per_container_[e.container_id];
+  }
   const std::map<std::string, uint64_t>& counts() const { return per_container_; }
 
  private:
@@ -26,7 +28,9 @@ namespace {
 class PrintingHandler final : public EventHandler {
  public:
   explicit PrintingHandler(Console& console) : console_(console) {}
-  void on_event(const SyscallEvent& e) override { console_.line(event_to_json(e).dump()); }
+  void on_event(const SyscallEvent& e, const EventContext&) override {
+    console_.line(event_to_json(e).dump());
+  }
 
  private:
   Console& console_;
@@ -79,12 +83,20 @@ Result<std::unique_ptr<CaptureSession>> CaptureSession::create(const CaptureOpti
   }
   s->shipper_ = std::make_unique<BatchShipper>(s->channel_, *publisher, host_name(),
                                                new_agent_id(), warn);
+  ContainerMonitor* monitor = &s->monitor_;
+  s->shipper_->set_container_lookup([monitor](const std::string& id) { return monitor->metadata(id); });
   if (consume) {
     s->consumer_ = std::make_unique<EventConsumer>(*source, warn);
     auto counter = std::make_unique<CountingHandler>();
     s->counter_ = counter.get();
     s->consumer_->add_handler(*counter);
     s->handlers_.push_back(std::move(counter));
+    if (options.detect) {
+      auto detection = DetectionPipeline::create(options.detection, console);
+      if (!detection) return detection.error();
+      s->detection_ = std::move(*detection);
+      s->consumer_->add_handler(*s->detection_);
+    }
     if (options.print_syscalls) {
       s->handlers_.push_back(std::make_unique<PrintingHandler>(console));
       s->consumer_->add_handler(*s->handlers_.back());
@@ -117,6 +129,7 @@ std::string CaptureSession::finish() {
       summary += "\n  " + (id.empty() ? std::string("host") : short_id(id)) + ": " +
                  std::to_string(n) + " syscalls";
   }
+  if (detection_) summary += "\n" + detection_->finish();
   return summary;
 }
 

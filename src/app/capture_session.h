@@ -9,6 +9,7 @@
 #include "app/commands.h"
 #include "app/console.h"
 #include "app/container_monitor.h"
+#include "app/detection_pipeline.h"
 #include "app/event_consumer.h"
 #include "capture/capture_backend.h"
 #include "transport/batch_shipper.h"
@@ -45,6 +46,7 @@ class CaptureSession {
   std::unique_ptr<EventConsumer> consumer_;
   std::vector<std::unique_ptr<EventHandler>> handlers_;
   class CountingHandler* counter_ = nullptr;
+  std::unique_ptr<DetectionPipeline> detection_;
   std::unique_ptr<CaptureBackend> backend_;
   bool finished_ = false;
 };

@@ -1,6 +1,7 @@
 #include "app/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "app/commands.h"
 #include "app/signals.h"
@@ -28,6 +29,40 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o, bool with_docker) {
       ->check(CLI::Range(1, 65536));
 }
 
+void add_learning_options(CLI::App* cmd, long long& min_seconds, long long& quiet_seconds) {
+  cmd->add_option("--learn-min-seconds", min_seconds,
+                  "a profile learns at least this long before it detects")
+      ->default_val(min_seconds)
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--learn-quiet-seconds", quiet_seconds,
+                  "...and until nothing new was seen for this long")
+      ->default_val(quiet_seconds)
+      ->check(CLI::NonNegativeNumber);
+}
+
+void add_state_dir_option(CLI::App* cmd, std::string& state_dir) {
+  cmd->add_option("--state-dir", state_dir, "where profiles are kept")->default_val(state_dir);
+}
+
+void add_detection_options(CLI::App* cmd, DetectionOptions& o) {
+  add_state_dir_option(cmd, o.state_dir);
+  add_learning_options(cmd, o.learn_min_seconds, o.learn_quiet_seconds);
+  cmd->add_option("--progress-seconds", o.progress_interval_seconds,
+                  "how often learning progress is printed")
+      ->default_val(o.progress_interval_seconds)
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--seed-from-previous-tag", o.seed_from_previous_tag,
+                "a new tag of an image starts from the profile of its newest other tag");
+  cmd->add_option("--alert-json", o.alert_json, "append each alert to FILE as one JSON line");
+  cmd->add_option("--min-threshold", o.min_threshold,
+                  "lowest alarm threshold: mean surprise (nats) per call over the window")
+      ->default_val(o.min_threshold)
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--window", o.window, "locality window: calls whose mean surprise is judged")
+      ->default_val(o.window)
+      ->check(CLI::Range(1, 1024));
+}
+
 }  // namespace
 
 int main_entry(int argc, char** argv) {
@@ -40,6 +75,42 @@ int main_entry(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "monitor every container: capture and detect (root)");
   add_capture_options(run, run_opts, true);
   run->add_flag("--print-syscalls", run_opts.print_syscalls, "print each event as a JSON line");
+  add_detection_options(run, run_opts.detection);
+
+  DetectOptions detect_opts;
+  auto* detect = app.add_subcommand(
+      "detect", "detect only, from the Redis stream agents feed (a consumer group: run several)");
+  detect->add_option("--redis", detect_opts.redis_url, "redis://[user:pass@]host:port[/db]")
+      ->required();
+  detect->add_option("--stream", detect_opts.stream, "Redis stream name")
+      ->default_val(detect_opts.stream);
+  detect->add_option("--group", detect_opts.group, "consumer group the detectors share")
+      ->default_val(detect_opts.group);
+  detect->add_option("--consumer", detect_opts.consumer, "this detector's name (default host:pid)");
+  add_detection_options(detect, detect_opts.detection);
+
+  ProfilesOptions profiles_opts;
+  auto* profiles = app.add_subcommand("profiles", "list, show, export, import or reset learned profiles");
+  profiles->require_subcommand(1);
+  add_state_dir_option(profiles, profiles_opts.state_dir);
+  add_learning_options(profiles, profiles_opts.learn_min_seconds, profiles_opts.learn_quiet_seconds);
+  auto* p_list = profiles->add_subcommand("list", "every profile with its state and progress");
+  p_list->add_flag("--json", profiles_opts.json, "print JSON");
+  auto* p_show = profiles->add_subcommand("show", "what one image's profile holds");
+  p_show->add_option("image", profiles_opts.image, "image id, id prefix or repo:tag")->required();
+  p_show->add_flag("--json", profiles_opts.json, "print JSON");
+  auto* p_export = profiles->add_subcommand("export", "write a profile to a file (- for stdout)");
+  p_export->add_option("image", profiles_opts.image, "image id, id prefix or repo:tag")->required();
+  p_export->add_option("file", profiles_opts.file, "destination")->required();
+  auto* p_import = profiles->add_subcommand("import", "add or replace a profile from an exported file");
+  p_import->add_option("file", profiles_opts.file, "an exported profile")->required();
+  auto* p_reset = profiles->add_subcommand("reset", "forget a profile: its image is learned anew");
+  p_reset->add_option("image", profiles_opts.image, "image id, id prefix or repo:tag");
+  p_reset->add_flag("--all", profiles_opts.all, "forget every profile");
+  for (auto* sub : {p_list, p_show, p_export, p_import, p_reset}) {
+    add_state_dir_option(sub, profiles_opts.state_dir);
+    add_learning_options(sub, profiles_opts.learn_min_seconds, profiles_opts.learn_quiet_seconds);
+  }
 
   CaptureOptions agent_opts;
   auto* agent = app.add_subcommand("agent", "capture only, into a Redis stream (root)");
@@ -52,6 +123,7 @@ int main_entry(int argc, char** argv) {
   trace->add_flag("--print-syscalls", trace_opts.print_syscalls, "print each event as a JSON line");
   trace->add_option("command", trace_argv, "the command and its arguments")->required();
   trace->positionals_at_end();
+  trace_opts.detect = false;
 
   DumpOptions dump_opts;
   auto* dump = app.add_subcommand("dump", "print the events of a Redis stream as JSON lines");
@@ -86,6 +158,15 @@ int main_entry(int argc, char** argv) {
   }
   if (*run) return run_command(run_opts);
   if (*agent) return agent_command(agent_opts);
+  if (*detect) return detect_command(detect_opts);
+  if (*profiles) {
+    for (auto* sub : profiles->get_subcommands()) profiles_opts.action = sub->get_name();
+    if (profiles_opts.action == "reset" && profiles_opts.image.empty() && !profiles_opts.all) {
+      std::fprintf(stderr, "error: profiles reset needs an image or --all\n");
+      return 2;
+    }
+    return profiles_command(profiles_opts);
+  }
   if (*trace) return trace_command(trace_opts, trace_argv);
   if (*dump) return dump_command(dump_opts);
   if (*eval) return eval_command(eval_opts);

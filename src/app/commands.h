@@ -7,6 +7,18 @@
 
 namespace da {
 
+// How the engine learns and where it keeps profiles and writes alerts (run, detect).
+struct DetectionOptions {
+  std::string state_dir = "/var/lib/docker-anomalies";
+  long long learn_min_seconds = 4 * 3600;
+  long long learn_quiet_seconds = 3600;
+  long long progress_interval_seconds = 60;
+  bool seed_from_previous_tag = false;
+  double min_threshold = 2.0;
+  int window = 16;
+  std::string alert_json;  // append alerts as JSON lines
+};
+
 struct CaptureOptions {
   std::string backend = "ptrace";
   std::string docker_host;  // empty: DOCKER_HOST, else /var/run/docker.sock
@@ -15,11 +27,34 @@ struct CaptureOptions {
   long long stream_max_length = 100000;  // entries (batches) kept in the Redis stream
   size_t batch_size = 256;
   bool print_syscalls = false;
+  bool detect = true;  // run: feed the detection engine (off for agent and trace)
+  DetectionOptions detection;
 };
 
 int run_command(const CaptureOptions& options);    // agent + detector in one process
 int agent_command(const CaptureOptions& options);  // capture only, into Redis
 int trace_command(const CaptureOptions& options, const std::vector<std::string>& argv);
+
+struct DetectOptions {
+  std::string redis_url;
+  std::string stream = "docker-anomalies:events";
+  std::string group = "docker-anomalies-detectors";
+  std::string consumer;  // default: host:pid
+  DetectionOptions detection;
+};
+int detect_command(const DetectOptions& options);  // detector only, from a Redis stream
+
+struct ProfilesOptions {
+  std::string action;  // list | show | export | import | reset
+  std::string state_dir = "/var/lib/docker-anomalies";
+  std::string image;   // image id, id prefix or repo:tag
+  std::string file;    // export destination / import source
+  bool all = false;    // reset every profile
+  bool json = false;
+  long long learn_min_seconds = 4 * 3600;  // for the progress display
+  long long learn_quiet_seconds = 3600;
+};
+int profiles_command(const ProfilesOptions& options);
 
 struct DumpOptions {
   std::string redis_url;

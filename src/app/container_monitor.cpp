@@ -9,6 +9,7 @@ void ContainerMonitor::container_running(const ContainerInfo& info) {
     auto it = monitored_.find(info.id);
     if (it != monitored_.end() && it->second.pid == info.pid) return;
     monitored_[info.id] = info;
+    metadata_[info.id] = ContainerMeta{info.name, info.image, info.image_id};
   }
   console_.line("Monitoring container: " + short_id(info.id) + " (name=" + info.name +
                 ", image=" + info.image + ")");
@@ -30,6 +31,11 @@ void ContainerMonitor::container_stopped(const std::string& id) {
   {
     std::lock_guard lock(mutex_);
     if (!monitored_.erase(id)) return;
+    stopped_.push_back(id);
+    if (stopped_.size() > 256) {
+      if (!monitored_.count(stopped_.front())) metadata_.erase(stopped_.front());
+      stopped_.pop_front();
+    }
   }
   if (backend_) backend_->remove_container(id);
   console_.line("Finished monitoring container: " + short_id(id));
@@ -55,6 +61,13 @@ void ContainerMonitor::warning(const std::string& message) { console_.error("war
 std::map<std::string, ContainerInfo> ContainerMonitor::containers() const {
   std::lock_guard lock(mutex_);
   return monitored_;
+}
+
+std::optional<ContainerMeta> ContainerMonitor::metadata(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  auto it = metadata_.find(id);
+  if (it == metadata_.end()) return std::nullopt;
+  return it->second;
 }
 
 }  // namespace da

@@ -11,7 +11,7 @@ namespace {
 
 class JsonLinePrinter final : public EventHandler {
  public:
-  void on_event(const SyscallEvent& e) override {
+  void on_event(const SyscallEvent& e, const EventContext&) override {
     std::string line = event_to_json(e).dump();
     line.push_back('\n');
     std::fwrite(line.data(), 1, line.size(), stdout);

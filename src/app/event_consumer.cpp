@@ -18,12 +18,23 @@ long EventConsumer::poll_once(std::chrono::milliseconds timeout, uint64_t max_ev
             batch.error().message);
       continue;
     }
+    for (auto& [id, meta] : batch->containers) containers_[id] = std::move(meta);
+    static const ContainerMeta kUnknown;
+    const std::string* last_id = nullptr;
+    const ContainerMeta* meta = &kUnknown;
     for (const auto& e : batch->events) {
       if (max_events && events_ >= max_events) break;
-      for (auto* h : handlers_) h->on_event(e);
+      if (!last_id || *last_id != e.container_id) {
+        last_id = &e.container_id;
+        auto it = containers_.find(e.container_id);
+        meta = it == containers_.end() ? &kUnknown : &it->second;
+      }
+      const EventContext context{batch->host, *meta};
+      for (auto* h : handlers_) h->on_event(e, context);
       ++events_;
     }
   }
+  for (auto* h : handlers_) h->on_tick();
   if (auto s = source_.acknowledge(*messages); !s) warn_(s.error().message);
   return static_cast<long>(messages->size());
 }

@@ -8,15 +8,24 @@
 #include <thread>
 #include <vector>
 
+#include "core/container_meta.h"
 #include "core/syscall_event.h"
 #include "transport/event_transport.h"
 
 namespace da {
 
+// Where an event comes from: the agent's host and its container's name and image.
+struct EventContext {
+  const std::string& host;
+  const ContainerMeta& container;  // empty fields when unknown (host commands)
+};
+
 class EventHandler {
  public:
   virtual ~EventHandler() = default;
-  virtual void on_event(const SyscallEvent& event) = 0;
+  virtual void on_event(const SyscallEvent& event, const EventContext& context) = 0;
+  // Called after every poll (about every 100 ms, with or without events) on the same thread.
+  virtual void on_tick() {}
 };
 
 class EventConsumer {
@@ -44,6 +53,8 @@ class EventConsumer {
   BatchSource& source_;
   std::function<void(const std::string&)> warn_;
   std::vector<EventHandler*> handlers_;
+  // Metadata seen in batches so far, by container id (only touched by the reading thread).
+  ContainerDirectory containers_;
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> events_{0};
   std::atomic<uint64_t> malformed_{0};

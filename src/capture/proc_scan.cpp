@@ -57,6 +57,7 @@ std::optional<ProcStatus> read_proc_status(pid_t tid) {
   while (std::getline(f, line)) {
     if (line.rfind("Tgid:", 0) == 0) s.tgid = std::atoi(line.c_str() + 5);
     else if (line.rfind("PPid:", 0) == 0) s.ppid = std::atoi(line.c_str() + 5);
+    else if (line.rfind("Uid:", 0) == 0) s.uid = std::atoi(line.c_str() + 4);
     else if (line.rfind("TracerPid:", 0) == 0) s.tracer_pid = std::atoi(line.c_str() + 10);
     else if (line.rfind("NSpid:", 0) == 0) {
       auto last = line.find_last_of(" \t");

@@ -19,6 +19,7 @@ struct ProcStatus {
   pid_t ppid = 0;
   pid_t ns_pid = 0;  // innermost pid namespace's number (NSpid's last field)
   int tracer_pid = 0;
+  int uid = -1;  // real uid (host view)
 };
 std::optional<ProcStatus> read_proc_status(pid_t tid);
 std::string read_comm(pid_t tid);

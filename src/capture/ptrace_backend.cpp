@@ -40,6 +40,8 @@ bool is_group_stop_signal(int sig) {
 struct ProcessInfo {
   pid_t tgid = 0;
   pid_t ns_pid = 0;
+  pid_t ppid = 0;
+  int uid = -1;
   int container = -1;
   std::string comm;
   std::string exe;
@@ -275,7 +277,11 @@ class PtraceTracer {
   void refresh_process(ProcessInfo& p) {
     p.comm = read_comm(p.tgid);
     p.exe = read_exe(p.tgid);
-    if (auto st = read_proc_status(p.tgid)) p.ns_pid = st->ns_pid;
+    if (auto st = read_proc_status(p.tgid)) {
+      p.ns_pid = st->ns_pid;
+      p.ppid = st->ppid;
+      p.uid = st->uid;
+    }
   }
 
   const std::string& container_id(int index) const {
@@ -387,6 +393,8 @@ class PtraceTracer {
     e.pid = p.tgid;
     e.tid = t.tid;
     e.ns_pid = p.ns_pid;
+    e.ppid = p.ppid;
+    e.uid = p.uid;
     e.comm = p.comm;
     e.exe = p.exe;
     e.syscall_nr = t.nr;

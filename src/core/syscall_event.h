@@ -19,6 +19,8 @@ struct SyscallEvent {
   int32_t pid = 0;            // host thread-group id
   int32_t tid = 0;            // host thread id
   int32_t ns_pid = 0;         // pid inside the container's pid namespace
+  int32_t ppid = 0;           // host pid of the parent process
+  int32_t uid = -1;           // real uid of the process (host view); -1 unknown
   std::string comm;
   std::string exe;
   int32_t syscall_nr = -1;  // x86_64 number

@@ -41,23 +41,28 @@ void NgramModel::add_trace(std::span<const int32_t> trace) {
   if (finalized_) throw std::logic_error("NgramModel::add_trace after finalize");
   std::vector<int32_t> padded(order_ - 1, kStart);
   padded.insert(padded.end(), trace.begin(), trace.end());
-  for (size_t i = order_ - 1; i < padded.size(); ++i) {
-    const int32_t next = padded[i];
-    ++symbols_[next];
-    ++trained_calls_;
-    for (int k = 0; k < order_; ++k) {
-      const uint64_t ctx = context_hash(&padded[i - k], k);
-      uint32_t& c = pair_counts_[k][pair_hash(ctx, next)];
-      ContextStats& s = context_stats_[k][ctx];
-      if (c == 0) {
-        ++s.distinct;
-        // A new full-length n-gram: finalize() precomputes its surprise.
-        if (k == order_ - 1)
-          distinct_ngrams_.insert(distinct_ngrams_.end(), &padded[i - k], &padded[i] + 1);
-      }
-      ++c;
-      ++s.total;
+  for (size_t i = order_ - 1; i < padded.size(); ++i) add_ngram(&padded[i - (order_ - 1)], 1);
+}
+
+void NgramModel::add_ngram(const int32_t* ngram, uint32_t count) {
+  if (finalized_) throw std::logic_error("NgramModel::add_ngram after finalize");
+  if (count == 0) return;
+  const int32_t* next_at = ngram + order_ - 1;
+  const int32_t next = *next_at;
+  symbols_[next] += count;
+  trained_calls_ += count;
+  // Every shorter context is a suffix of the full one, so one n-gram updates all orders.
+  for (int k = 0; k < order_; ++k) {
+    const uint64_t ctx = context_hash(next_at - k, k);
+    uint32_t& c = pair_counts_[k][pair_hash(ctx, next)];
+    ContextStats& s = context_stats_[k][ctx];
+    if (c == 0) {
+      ++s.distinct;
+      // A new full-length n-gram: finalize() precomputes its surprise.
+      if (k == order_ - 1) distinct_ngrams_.insert(distinct_ngrams_.end(), ngram, next_at + 1);
     }
+    c += count;
+    s.total += count;
   }
 }
 

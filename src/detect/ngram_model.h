@@ -22,12 +22,21 @@ class NgramModel {
   explicit NgramModel(int order = 7);
 
   void add_trace(std::span<const int32_t> trace);
+  // Adds `count` occurrences of one n-gram: `order()` calls, the last one following the others;
+  // contexts shorter than order-1 are padded at the front with kStart. Live profiles keep their
+  // n-gram counts and rebuild the model from them.
+  void add_ngram(const int32_t* ngram, uint32_t count);
+  static constexpr int32_t kStart = -1;  // padding before a trace's first call
   // Builds the lookup tables; add_trace() is not allowed afterwards.
   void finalize();
   bool finalized() const { return finalized_; }
   int order() const { return order_; }
   uint64_t trained_calls() const { return trained_calls_; }
 
+  // Surprise of `next` after exactly order()-1 calls of history (kStart for missing ones).
+  float surprise_after(const int32_t* history, int32_t next) const {
+    return surprise_at(history, order_ - 1, next);
+  }
   // Surprise (natural-log units) of every call of the trace, each given the calls before it.
   void surprise(std::span<const int32_t> trace, std::vector<float>& out) const;
   // Mean surprise of the trace: its per-call perplexity in log units.
@@ -38,6 +47,7 @@ class NgramModel {
    public:
     explicit Stream(const NgramModel& model) : model_(&model) {}
     float next(int32_t call);
+    void reset() { filled_ = 0; }
 
    private:
     const NgramModel* model_;
@@ -46,7 +56,6 @@ class NgramModel {
   };
 
  private:
-  static constexpr int32_t kStart = -1;  // padding before a trace's first call
   float surprise_at(const int32_t* history, int history_len, int32_t next) const;
   float backoff_surprise(const int32_t* history, int history_len, int32_t next) const;
 

@@ -25,7 +25,16 @@ void BatchShipper::loop() {
 }
 
 void BatchShipper::ship(std::vector<SyscallEvent>&& events) {
-  EventBatch batch{host_, agent_id_, sequence_++, std::move(events)};
+  EventBatch batch{host_, agent_id_, sequence_++, std::move(events), {}};
+  if (lookup_) {
+    const std::string* previous = nullptr;
+    for (const auto& e : batch.events) {
+      if (e.container_id.empty() || (previous && *previous == e.container_id)) continue;
+      previous = &e.container_id;
+      if (batch.containers.count(e.container_id)) continue;
+      if (auto meta = lookup_(e.container_id)) batch.containers[e.container_id] = *meta;
+    }
+  }
   const std::string bytes = encode_batch(batch);
   auto delay = std::chrono::milliseconds(100);
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);

@@ -4,10 +4,12 @@
 // A transport that is down is retried with backoff; what cannot be delivered is counted dropped.
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "capture/event_channel.h"
+#include "core/container_meta.h"
 #include "transport/event_transport.h"
 
 namespace da {
@@ -26,6 +28,10 @@ class BatchShipper {
         agent_id_(std::move(agent_id)), warn_(std::move(warn)) {}
   ~BatchShipper() { finish(); }
 
+  using ContainerLookup = std::function<std::optional<ContainerMeta>(const std::string& id)>;
+  // Where each batch's container metadata comes from (set before start()).
+  void set_container_lookup(ContainerLookup lookup) { lookup_ = std::move(lookup); }
+
   void start();
   // Ships everything still in the (closed) channel, then ends the thread.
   void finish();
@@ -42,6 +48,7 @@ class BatchShipper {
   std::string host_;
   std::string agent_id_;
   std::function<void(const std::string&)> warn_;
+  ContainerLookup lookup_;
   uint64_t sequence_ = 0;
   std::atomic<uint64_t> batches_sent_{0}, events_sent_{0}, events_dropped_{0};
   std::thread thread_;

@@ -31,12 +31,14 @@ void pack_value(Packer& pk, const ArgValue& value) {
 }
 
 void pack_event(Packer& pk, const SyscallEvent& e) {
-  pk.pack_map(11);
+  pk.pack_map(13);
   pack_string(pk, "ts"), pk.pack(e.timestamp_ns);
   pack_string(pk, "cid"), pack_string(pk, e.container_id);
   pack_string(pk, "pid"), pk.pack(e.pid);
   pack_string(pk, "tid"), pk.pack(e.tid);
   pack_string(pk, "nspid"), pk.pack(e.ns_pid);
+  pack_string(pk, "ppid"), pk.pack(e.ppid);
+  pack_string(pk, "uid"), pk.pack(e.uid);
   pack_string(pk, "comm"), pack_string(pk, e.comm);
   pack_string(pk, "exe"), pack_string(pk, e.exe);
   pack_string(pk, "nr"), pk.pack(e.syscall_nr);
@@ -85,6 +87,19 @@ ArgValue as_arg(const msgpack::object& o) {
   }
 }
 
+ContainerMeta decode_container(const msgpack::object& o) {
+  if (o.type != msgpack::type::MAP) throw DecodeError{"containers{} is not a map"};
+  ContainerMeta meta;
+  for (uint32_t i = 0; i < o.via.map.size; ++i) {
+    const auto& kv = o.via.map.ptr[i];
+    std::string_view key = as_string(kv.key, "container key");
+    if (key == "name") meta.name = as_string(kv.val, "containers{}.name");
+    else if (key == "image") meta.image = as_string(kv.val, "containers{}.image");
+    else if (key == "image_id") meta.image_id = as_string(kv.val, "containers{}.image_id");
+  }
+  return meta;
+}
+
 SyscallEvent decode_event(const msgpack::object& o) {
   if (o.type != msgpack::type::MAP) throw DecodeError{"event is not a map"};
   SyscallEvent e;
@@ -97,6 +112,8 @@ SyscallEvent decode_event(const msgpack::object& o) {
     else if (key == "pid") e.pid = static_cast<int32_t>(as_int(v, "pid"));
     else if (key == "tid") e.tid = static_cast<int32_t>(as_int(v, "tid"));
     else if (key == "nspid") e.ns_pid = static_cast<int32_t>(as_int(v, "nspid"));
+    else if (key == "ppid") e.ppid = static_cast<int32_t>(as_int(v, "ppid"));
+    else if (key == "uid") e.uid = static_cast<int32_t>(as_int(v, "uid"));
     else if (key == "comm") e.comm = as_string(v, "comm");
     else if (key == "exe") e.exe = as_string(v, "exe");
     else if (key == "nr") e.syscall_nr = static_cast<int32_t>(as_int(v, "nr"));
@@ -115,7 +132,7 @@ SyscallEvent decode_event(const msgpack::object& o) {
 std::string encode_batch(const EventBatch& batch) {
   msgpack::sbuffer buffer(64 + batch.events.size() * 160);
   Packer pk(buffer);
-  pk.pack_map(5);
+  pk.pack_map(6);
   pack_string(pk, "v"), pk.pack(kWireFormatVersion);
   pack_string(pk, "host"), pack_string(pk, batch.host);
   pack_string(pk, "agent"), pack_string(pk, batch.agent_id);
@@ -123,6 +140,15 @@ std::string encode_batch(const EventBatch& batch) {
   pack_string(pk, "events");
   pk.pack_array(static_cast<uint32_t>(batch.events.size()));
   for (const auto& e : batch.events) pack_event(pk, e);
+  pack_string(pk, "containers");
+  pk.pack_map(static_cast<uint32_t>(batch.containers.size()));
+  for (const auto& [id, meta] : batch.containers) {
+    pack_string(pk, id);
+    pk.pack_map(3);
+    pack_string(pk, "name"), pack_string(pk, meta.name);
+    pack_string(pk, "image"), pack_string(pk, meta.image);
+    pack_string(pk, "image_id"), pack_string(pk, meta.image_id);
+  }
   return std::string(buffer.data(), buffer.size());
 }
 
@@ -153,6 +179,13 @@ Result<EventBatch> decode_batch(std::string_view bytes) {
         batch.events.reserve(kv.val.via.array.size);
         for (uint32_t j = 0; j < kv.val.via.array.size; ++j)
           batch.events.push_back(decode_event(kv.val.via.array.ptr[j]));
+      } else if (key == "containers") {
+        if (kv.val.type != msgpack::type::MAP) return Error{"containers is not a map"};
+        for (uint32_t j = 0; j < kv.val.via.map.size; ++j) {
+          const auto& c = kv.val.via.map.ptr[j];
+          batch.containers[std::string(as_string(c.key, "containers key"))] =
+              decode_container(c.val);
+        }
       }
     }
     if (!has_version) return Error{"batch has no version field \"v\""};

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/container_meta.h"
 #include "core/result.h"
 #include "core/syscall_event.h"
 
@@ -18,6 +19,8 @@ struct EventBatch {
   std::string agent_id;  // unique per agent process, so consumers can tell agents apart
   uint64_t sequence = 0; // per-agent batch counter: gaps mean lost batches
   std::vector<SyscallEvent> events;
+  // Metadata of the containers the events belong to (absent for host commands).
+  ContainerDirectory containers;
 };
 
 std::string encode_batch(const EventBatch& batch);

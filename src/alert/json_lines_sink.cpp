@@ -1,0 +1,32 @@
+#include "alert/json_lines_sink.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "alert/alert_format.h"
+
+namespace da {
+
+Result<std::unique_ptr<JsonLinesSink>> JsonLinesSink::open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) return Error{"cannot open the alert file " + path + ": " + std::strerror(errno)};
+  return std::unique_ptr<JsonLinesSink>(new JsonLinesSink(path, fd));
+}
+
+JsonLinesSink::~JsonLinesSink() { ::close(fd_); }
+
+Status JsonLinesSink::deliver(const Anomaly& anomaly) {
+  // One write() per line with O_APPEND: lines from concurrent writers never interleave.
+  const std::string line = anomaly_to_json(anomaly).dump() + "\n";
+  const ssize_t n = ::write(fd_, line.data(), line.size());
+  if (n != static_cast<ssize_t>(line.size()))
+    return Error{"cannot append to " + path_ + ": " +
+                 (n < 0 ? std::strerror(errno) : std::string("short write"))};
+  return ok_status();
+}
+
+}  // namespace da

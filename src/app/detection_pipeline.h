@@ -1,0 +1,36 @@
+#pragma once
+// The detection side as `run` and `detect` share it: events -> Detector -> AlertDispatcher ->
+// sinks (console, --alert-json). An EventHandler, so the consumer thread drives it.
+#include <memory>
+
+#include "alert/alert_dispatcher.h"
+#include "app/commands.h"
+#include "app/console.h"
+#include "app/event_consumer.h"
+#include "detect/detector.h"
+#include "detect/profile_store.h"
+
+namespace da {
+
+DetectorConfig detector_config(const DetectionOptions& options);
+
+class DetectionPipeline final : public EventHandler {
+ public:
+  static Result<std::unique_ptr<DetectionPipeline>> create(const DetectionOptions& options,
+                                                           Console& console);
+  void on_event(const SyscallEvent& event, const EventContext& context) override;
+  void on_tick() override;
+  // Saves the profiles and delivers queued alerts; returns the summary lines.
+  std::string finish();
+
+ private:
+  DetectionPipeline(const DetectionOptions& options, Console& console);
+
+  Console& console_;
+  ProfileStore store_;
+  AlertDispatcher dispatcher_;
+  std::unique_ptr<Detector> detector_;
+  bool finished_ = false;
+};
+
+}  // namespace da

@@ -1,0 +1,216 @@
+// `profiles list|show|export|import|reset`: what the engine has learned, per image, read from
+// the state dir. A running agent notices reset and import within a second or two.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "app/commands.h"
+#include "app/console.h"
+#include "detect/detector.h"
+#include "detect/profile_store.h"
+#include "syscalls/syscall_table.h"
+
+namespace da {
+namespace {
+
+int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct Loaded {
+  std::filesystem::path file;
+  ImageProfile profile;
+};
+
+std::vector<Loaded> load_all(const ProfileStore& store, Console& console) {
+  std::vector<Loaded> out;
+  for (const auto& file : store.files()) {
+    auto p = store.load_file(file);
+    if (!p) {
+      console.error("warning: " + p.error().message);
+      continue;
+    }
+    out.push_back({file, std::move(p.value())});
+  }
+  return out;
+}
+
+// An image given as full id, id prefix (with or without "sha256:") or repo:tag.
+Result<Loaded> find_profile(const ProfileStore& store, const std::string& wanted, Console& console) {
+  std::vector<Loaded> matches;
+  for (auto& l : load_all(store, console)) {
+    const std::string& id = l.profile.image_id;
+    const std::string bare = id.rfind("sha256:", 0) == 0 ? id.substr(7) : id;
+    if (l.profile.image == wanted || id == wanted || (wanted.size() >= 4 && (id.rfind(wanted, 0) == 0 || bare.rfind(wanted, 0) == 0)))
+      matches.push_back(std::move(l));
+  }
+  if (matches.empty()) return Error{"no profile for image '" + wanted + "' in " + store.directory().string()};
+  if (matches.size() > 1) {
+    std::string ids;
+    for (const auto& m : matches) ids += " " + m.profile.image_id.substr(0, 19);
+    return Error{"'" + wanted + "' matches several profiles:" + ids + "; give the image id"};
+  }
+  return std::move(matches.front());
+}
+
+int list(const ProfileStore& store, const LearningSettings& learning, bool json, Console& console) {
+  const int64_t now = now_seconds();
+  auto all = load_all(store, console);
+  if (json) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& l : all) {
+      ProfileSummary s = summarize(l.profile, learning, now);
+      out.push_back({{"image", s.image}, {"image_id", s.image_id}, {"state", state_name(s.state)},
+                     {"progress", s.progress}, {"progress_text", s.progress_text},
+                     {"programs", s.programs}, {"sequences", s.ngrams}, {"calls", s.calls},
+                     {"executables", s.execs}, {"files", s.files}, {"peers", s.peers}});
+    }
+    console.line(out.dump(2));
+    return 0;
+  }
+  if (all.empty()) {
+    console.line("no profiles in " + store.directory().string());
+    return 0;
+  }
+  char line[512];
+  std::snprintf(line, sizeof line, "%-30s %-19s %-9s %5s %8s %10s %12s  %s", "IMAGE", "ID", "STATE",
+                "DONE", "PROGRAMS", "SEQUENCES", "CALLS", "PROGRESS");
+  console.line(line);
+  for (const auto& l : all) {
+    ProfileSummary s = summarize(l.profile, learning, now);
+    std::snprintf(line, sizeof line, "%-30s %-19s %-9s %4.0f%% %8zu %10llu %12llu  %s", s.image.c_str(),
+                  s.image_id.substr(0, 19).c_str(), state_name(s.state), 100 * s.progress, s.programs,
+                  static_cast<unsigned long long>(s.ngrams), static_cast<unsigned long long>(s.calls),
+                  s.progress_text.c_str());
+    console.line(line);
+  }
+  return 0;
+}
+
+int show(const ImageProfile& p, const LearningSettings& learning, bool json, Console& console) {
+  const int64_t now = now_seconds();
+  ProfileSummary s = summarize(p, learning, now);
+  if (json) {
+    nlohmann::ordered_json j;
+    j["image"] = p.image;
+    j["image_id"] = p.image_id;
+    j["state"] = state_name(p.state);
+    j["progress"] = s.progress;
+    j["progress_text"] = s.progress_text;
+    j["seeded_from"] = p.seeded_from;
+    j["calls"] = p.calls;
+    j["programs"] = nlohmann::ordered_json::array();
+    for (const auto& [key, program] : p.programs)
+      j["programs"].push_back({{"exe", program.exe}, {"comm", program.comm}, {"calls", program.calls},
+                               {"sequences", program.ngrams.size() + program.holdout_ngrams.size()},
+                               {"threshold", program.threshold}});
+    j["executables"] = p.execs;
+    j["files"] = p.files;
+    j["peers"] = p.peers;
+    console.line(j.dump(2));
+    return 0;
+  }
+  console.line("image:     " + p.image + " (" + p.image_id + ")");
+  console.line(std::string("state:     ") + state_name(p.state) + ", " + s.progress_text);
+  if (!p.seeded_from.empty()) console.line("seeded from: " + p.seeded_from);
+  console.line("calls:     " + std::to_string(p.calls) + " learned, " + std::to_string(s.ngrams) +
+               " distinct sequences of " + std::to_string(kProfileOrder) + " calls");
+  console.line("programs:");
+  for (const auto& [key, program] : p.programs) {
+    char line[512];
+    std::snprintf(line, sizeof line, "  %-16s %-28s %10llu calls %7zu sequences  threshold %.2f",
+                  program.comm.c_str(), program.exe.c_str(),
+                  static_cast<unsigned long long>(program.calls),
+                  program.ngrams.size() + program.holdout_ngrams.size(), program.threshold);
+    console.line(line);
+  }
+  auto print_set = [&](const char* title, const std::set<std::string>& set) {
+    console.line(std::string(title) + " (" + std::to_string(set.size()) + "):");
+    for (const auto& item : set) console.line("  " + item);
+  };
+  print_set("executables", p.execs);
+  print_set("files", p.files);
+  print_set("network", p.peers);
+  return 0;
+}
+
+}  // namespace
+
+int profiles_command(const ProfilesOptions& o) {
+  Console console;
+  ProfileStore store(o.state_dir);
+  LearningSettings learning{o.learn_min_seconds, o.learn_quiet_seconds};
+  if (o.action == "list") return list(store, learning, o.json, console);
+  if (o.action == "import") {
+    std::ifstream in(o.file, std::ios::binary);
+    if (!in) {
+      console.error("error: cannot read " + o.file);
+      return 1;
+    }
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    auto profile = decode_profile(bytes.str());
+    if (!profile) {
+      console.error("error: " + o.file + ": " + profile.error().message);
+      return 1;
+    }
+    auto saved = store.save(*profile);
+    if (!saved) {
+      console.error("error: " + saved.error().message);
+      return 1;
+    }
+    console.line("imported the profile of " + profile->image + " (" + profile->image_id.substr(0, 19) +
+                 "), " + state_name(profile->state));
+    return 0;
+  }
+  if (o.action == "reset" && o.all) {
+    int n = 0;
+    for (const auto& file : store.files()) {
+      std::error_code ec;
+      if (std::filesystem::remove(file, ec)) ++n;
+    }
+    console.line("removed " + std::to_string(n) + " profiles; their images are learned anew");
+    return 0;
+  }
+  if (o.image.empty()) {
+    console.error("error: profiles " + o.action + " needs an image (id, id prefix or repo:tag)");
+    return 2;
+  }
+  auto found = find_profile(store, o.image, console);
+  if (!found) {
+    console.error("error: " + found.error().message);
+    return 1;
+  }
+  if (o.action == "show") return show(found->profile, learning, o.json, console);
+  if (o.action == "export") {
+    const std::string bytes = encode_profile(found->profile);
+    if (o.file.empty() || o.file == "-") {
+      std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+      return 0;
+    }
+    std::ofstream out(o.file, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out.flush()) {
+      console.error("error: cannot write " + o.file);
+      return 1;
+    }
+    console.line("exported the profile of " + found->profile.image + " to " + o.file);
+    return 0;
+  }
+  if (o.action == "reset") {
+    if (!store.remove(found->profile.image_id)) {
+      console.error("error: cannot remove " + found->file.string());
+      return 1;
+    }
+    console.line("reset the profile of " + found->profile.image + ": it is learned anew");
+    return 0;
+  }
+  console.error("error: unknown action '" + o.action + "'");
+  return 2;
+}
+
+}  // namespace da

@@ -1,0 +1,53 @@
+#pragma once
+// What the engine reports: one deviation from a learned profile, with everything an admin needs
+// to act on it (which container, image, process, what was new and how far from normal).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace da {
+
+enum class AnomalyKind {
+  kSequence,  // a burst of syscall sequences the program never made while learning
+  kProgram,   // a program the image never ran
+  kFile,      // a file the image never opened (in that access mode)
+  kNetwork,   // a socket peer or local address the image never used
+};
+
+enum class Severity { kLow, kMedium, kHigh };
+
+struct ProcessContext {
+  int32_t pid = 0;  // host pid
+  int32_t tid = 0;
+  int32_t ns_pid = 0;
+  int32_t ppid = 0;
+  int32_t uid = -1;
+  std::string comm;
+  std::string exe;
+  std::vector<std::string> cmdline;  // argv of its execve, when the engine saw it
+  // Parent chain as the engine saw it: "sh(4242) < containerd-shim(4100)", nearest first.
+  std::string parents;
+};
+
+struct Anomaly {
+  uint64_t time_ns = 0;
+  std::string host;
+  std::string container_id;
+  std::string container_name;
+  std::string image;     // repo:tag
+  std::string image_id;  // sha256:...
+  ProcessContext process;
+  AnomalyKind kind = AnomalyKind::kSequence;
+  Severity severity = Severity::kMedium;
+  std::string subject;                // the novel thing: path, peer, program, or "sequence"
+  std::vector<std::string> sequence;  // kSequence: the most surprising calls, by name
+  double score = 0;                   // mean surprise over the window (kSequence), else 1
+  double threshold = 0;
+  std::string explanation;  // one sentence, in words
+  std::string profile_state;
+};
+
+const char* kind_name(AnomalyKind kind);
+const char* severity_name(Severity severity);
+
+}  // namespace da

@@ -1,0 +1,625 @@
+#include "detect/detector.h"
+
+#include <fcntl.h>
+#include <sys/syscall.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "detect/path_normalizer.h"
+#include "syscalls/syscall_table.h"
+
+namespace da {
+namespace {
+
+constexpr size_t kHoldoutCap = 20000;     // held-back calls kept per program
+constexpr uint64_t kSegmentCalls = 256;   // learning data is split in segments of this many calls
+constexpr int kHoldoutEvery = 5;          // one segment in five is held back
+constexpr int64_t kThreadIdleSeconds = 600;
+
+int64_t wall_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+const std::string* string_arg(const SyscallEvent& e, ArgKind kind) {
+  const SyscallSpec* spec = find_syscall(e.syscall_nr);
+  if (!spec) return nullptr;
+  for (int i = 0; i < spec->nargs && i < static_cast<int>(e.args.size()); ++i)
+    if (spec->args[i].kind == kind) return std::get_if<std::string>(&e.args[i]);
+  return nullptr;
+}
+
+int64_t int_arg(const SyscallEvent& e, size_t index) {
+  if (index >= e.args.size()) return 0;
+  if (auto v = std::get_if<int64_t>(&e.args[index])) return *v;
+  if (auto v = std::get_if<uint64_t>(&e.args[index])) return static_cast<int64_t>(*v);
+  return 0;
+}
+
+std::string open_mode(int64_t flags) {
+  const int64_t access = flags & O_ACCMODE;
+  if (access == O_WRONLY) return "w";
+  if (access == O_RDWR) return "rw";
+  return (flags & (O_CREAT | O_TRUNC)) ? "w" : "r";
+}
+
+// "10.0.0.2:51234" -> "10.0.0.2"; "[::1]:80" -> "[::1]"; unix paths unchanged.
+std::string without_port(const std::string& address) {
+  if (address.empty() || address[0] == '/' || address[0] == '@') return address;
+  auto colon = address.rfind(':');
+  return colon == std::string::npos ? address : address.substr(0, colon);
+}
+
+struct Resource {
+  AnomalyKind kind;
+  std::string key;  // as stored in the profile's sets
+};
+
+// The programs, files and peers one event touches, normalised as profiles store them.
+std::vector<Resource> resources_of(const SyscallEvent& e) {
+  std::vector<Resource> out;
+  switch (e.syscall_nr) {
+    case SYS_execve:
+    case SYS_execveat:
+      if (e.ret == 0)
+        if (auto path = string_arg(e, ArgKind::kPath))
+          out.push_back({AnomalyKind::kProgram, normalize_path(*path)});
+      break;
+    case SYS_open:
+    case SYS_openat:
+    case SYS_openat2:
+    case SYS_creat: {
+      // Failed lookups (search paths) are noise; refused access to a file is not.
+      if (e.ret < 0 && e.ret != -EACCES && e.ret != -EPERM) break;
+      auto path = string_arg(e, ArgKind::kPath);
+      if (!path) break;
+      std::string mode = e.syscall_nr == SYS_open     ? open_mode(int_arg(e, 1))
+                         : e.syscall_nr == SYS_openat ? open_mode(int_arg(e, 2))
+                         : e.syscall_nr == SYS_creat  ? "w"
+                                                      : "?";
+      out.push_back({AnomalyKind::kFile, mode + " " + normalize_path(*path)});
+      break;
+    }
+    case SYS_connect:
+    case SYS_bind:
+    case SYS_sendto: {
+      auto address = string_arg(e, ArgKind::kSockaddrIn);
+      if (!address) break;
+      const char* verb = e.syscall_nr == SYS_connect ? "connect" : e.syscall_nr == SYS_bind ? "bind" : "sendto";
+      out.push_back({AnomalyKind::kNetwork, std::string(verb) + " " + *address});
+      break;
+    }
+    case SYS_accept:
+    case SYS_accept4:
+      if (e.ret >= 0)
+        if (auto address = string_arg(e, ArgKind::kSockaddrOut))
+          out.push_back({AnomalyKind::kNetwork, "accept " + without_port(*address)});
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+std::set<std::string>& set_for(ImageProfile& p, AnomalyKind kind) {
+  return kind == AnomalyKind::kProgram ? p.execs : kind == AnomalyKind::kFile ? p.files : p.peers;
+}
+
+bool is_sensitive_path(const std::string& key) {
+  static const char* kSensitive[] = {"/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/.ssh/",
+                                     "/etc/ssh/", "/root/", "/var/run/docker.sock",
+                                     "/run/docker.sock", "/proc/<n>/mem", "/etc/ld.so.preload"};
+  for (const char* s : kSensitive)
+    if (key.find(s) != std::string::npos) return true;
+  // Writing anything under /etc or /bin is a change of the system, not of data.
+  const bool writes = key.rfind("w ", 0) == 0 || key.rfind("rw ", 0) == 0;
+  return writes && (key.find(" /etc/") != std::string::npos || key.find(" /bin/") != std::string::npos ||
+                    key.find(" /usr/") != std::string::npos || key.find(" /sbin/") != std::string::npos);
+}
+
+std::string describe_file(const std::string& key) {
+  const auto space = key.find(' ');
+  const std::string mode = key.substr(0, space), path = key.substr(space + 1);
+  const char* how = mode == "r" ? "for reading" : mode == "w" ? "for writing" : mode == "rw" ? "for reading and writing" : "";
+  return path + (*how ? std::string(" ") + how : "");
+}
+
+NgramKey to_key(const std::array<int32_t, kProfileOrder - 1>& history, int32_t next) {
+  NgramKey key;
+  for (int i = 0; i < kProfileOrder - 1; ++i) key.calls[i] = static_cast<int16_t>(history[i]);
+  key.calls[kProfileOrder - 1] = static_cast<int16_t>(next);
+  return key;
+}
+
+std::shared_ptr<const NgramModel> fit(const NgramCounts& counts, const NgramCounts* extra) {
+  auto model = std::make_shared<NgramModel>(kProfileOrder);
+  int32_t calls[kProfileOrder];
+  auto add = [&](const NgramCounts& c) {
+    for (const auto& [key, count] : c) {
+      for (int i = 0; i < kProfileOrder; ++i) calls[i] = key.calls[i];
+      model->add_ngram(calls, count);
+    }
+  };
+  add(counts);
+  if (extra) add(*extra);
+  model->finalize();
+  return model;
+}
+
+// Repository part of an image reference: "registry:5000/app:1.2" -> "registry:5000/app".
+std::string repository_of(const std::string& image) {
+  const auto colon = image.rfind(':');
+  const auto slash = image.rfind('/');
+  if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) return image;
+  return image.substr(0, colon);
+}
+
+}  // namespace
+
+ProfileSummary summarize(const ImageProfile& p, const LearningSettings& s, int64_t now) {
+  ProfileSummary out{p.image, p.image_id, p.state, learning_progress(p, s, now),
+                     learning_progress_text(p, s, now), p.programs.size(), distinct_ngrams(p),
+                     p.calls, p.execs.size(), p.files.size(), p.peers.size()};
+  return out;
+}
+
+Detector::Detector(DetectorConfig config, const ProfileStore* store, AnomalySink anomalies, Log log,
+                   Clock clock)
+    : config_(config), store_(store), anomalies_sink_(std::move(anomalies)), log_(std::move(log)),
+      clock_(clock ? std::move(clock) : Clock(wall_seconds)) {
+  config_.window = std::max(1, config_.window);
+}
+
+Detector::~Detector() = default;
+
+const ImageProfile* Detector::profile(const std::string& image_id) const {
+  auto it = images_.find(image_id);
+  return it == images_.end() ? nullptr : &it->second->profile;
+}
+
+std::vector<ProfileSummary> Detector::summaries() const {
+  std::vector<ProfileSummary> out;
+  const int64_t now = clock_();
+  for (const auto& [id, image] : images_) out.push_back(summarize(image->profile, config_.learning, now));
+  return out;
+}
+
+Detector::ImageState& Detector::image_for(const ContainerMeta& container) {
+  auto it = images_.find(container.image_id);
+  if (it != images_.end()) return *it->second;
+  auto state = std::make_unique<ImageState>();
+  const int64_t now = clock_();
+  bool loaded = false;
+  if (store_) {
+    if (auto stored = store_->load(container.image_id)) {
+      if (*stored) {
+        state->profile = std::move(stored->value());
+        state->saved_mtime = store_->modified(container.image_id);
+        build_models(state->profile);
+        loaded = true;
+        log_("profile of " + state->profile.image + " loaded: " + state_name(state->profile.state) +
+             ", " + learning_progress_text(state->profile, config_.learning, now));
+      } else {
+        // Keep the unreadable file for inspection instead of overwriting hours of learning.
+        const auto path = store_->path_for(container.image_id);
+        std::error_code ec;
+        std::filesystem::rename(path, path.string() + ".unreadable", ec);
+        log_("warning: " + stored->error().message + "; kept as " + path.string() +
+             ".unreadable, learning anew");
+      }
+    }
+  }
+  if (!loaded) {
+    ImageProfile& p = state->profile;
+    p.image = container.image;
+    p.image_id = container.image_id;
+    p.first_seen = p.last_novel = now;
+    if (config_.seed_from_previous_tag) {
+      // Start from the newest profile of another tag of the same repository.
+      const ImageProfile* seed = nullptr;
+      for (const auto& [id, other] : images_)
+        if (repository_of(other->profile.image) == repository_of(p.image) &&
+            (!seed || other->profile.first_seen > seed->first_seen))
+          seed = &other->profile;
+      std::optional<ImageProfile> from_disk;
+      if (!seed && store_) {
+        for (const auto& file : store_->files()) {
+          auto other = store_->load_file(file);
+          if (other && other->image_id != p.image_id &&
+              repository_of(other->image) == repository_of(p.image) &&
+              (!from_disk || other->first_seen > from_disk->first_seen))
+            from_disk = std::move(other.value());
+        }
+        if (from_disk) seed = &*from_disk;
+      }
+      if (seed) {
+        p.programs = seed->programs;
+        for (auto& [key, program] : p.programs) {
+          program.model.reset();
+          program.threshold = 0;
+        }
+        p.execs = seed->execs;
+        p.files = seed->files;
+        p.peers = seed->peers;
+        p.seeded_from = seed->image;
+      }
+    }
+    state->dirty = true;
+    log_("learning the normal behaviour of " + p.image + " (" + p.image_id.substr(0, 19) + ")" +
+         (p.seeded_from.empty() ? "" : ", starting from the profile of " + p.seeded_from));
+  }
+  state->last_progress = now;
+  return *images_.emplace(container.image_id, std::move(state)).first->second;
+}
+
+void Detector::reset_thread(ThreadState& thread, ImageState& image, const ProgramKey& key) {
+  thread.image = &image;
+  thread.key = key;
+  thread.history.fill(NgramModel::kStart);
+  thread.surprises.assign(config_.window, 0.f);
+  thread.calls.assign(config_.window + kProfileOrder - 1, NgramModel::kStart);
+  thread.scored = 0;
+  thread.sum = 0;
+  thread.alarmed = false;
+  auto it = image.profile.programs.find(key);
+  if (it != image.profile.programs.end()) {
+    thread.program = &it->second;
+  } else if (image.profile.state == ProfileState::kLearning) {
+    ProgramProfile& program = image.profile.programs[key];
+    program.exe = key.first;
+    program.comm = key.second;
+    thread.program = &program;
+    note_novelty(image, "program " + key.second + " (" + key.first + ")");
+  } else {
+    thread.program = nullptr;
+  }
+}
+
+void Detector::observe(const SyscallEvent& e, const std::string& host,
+                       const ContainerMeta& container) {
+  // Host commands (trace) and containers whose image is unknown have no profile to judge by.
+  if (container.image_id.empty() || e.syscall_nr < 0 || e.syscall_nr >= kMaxSyscallNr) return;
+  ImageState& image = image_for(container);
+  const int64_t now = clock_();
+
+  ProcessState& process = processes_[e.pid];
+  process.comm = e.comm;
+  process.exe = e.exe;
+  process.ppid = e.ppid;
+  process.last_seen = now;
+  const bool exec_done = (e.syscall_nr == SYS_execve || e.syscall_nr == SYS_execveat) && e.ret == 0;
+  if (exec_done) {
+    for (const auto& a : e.args)
+      if (auto argv = std::get_if<std::vector<std::string>>(&a)) process.cmdline = *argv;
+  }
+
+  ThreadState& thread = threads_[e.tid];
+  thread.pid = e.pid;
+  thread.last_seen = now;
+  ProgramKey key{e.exe, e.comm};
+  // A new program starts with an empty history, as each trace does in training.
+  if (exec_done || thread.image != &image || thread.key != key) reset_thread(thread, image, key);
+
+  if (image.profile.state == ProfileState::kLearning)
+    learn(image, thread, e, to_key(thread.history, e.syscall_nr));
+  else
+    detect(image, thread, process, e, host, container);
+
+  std::rotate(thread.history.begin(), thread.history.begin() + 1, thread.history.end());
+  thread.history.back() = e.syscall_nr;
+
+  if (e.syscall_nr == SYS_exit) {
+    threads_.erase(e.tid);
+  } else if (e.syscall_nr == SYS_exit_group) {
+    std::erase_if(threads_, [&](const auto& t) { return t.second.pid == e.pid; });
+    processes_.erase(e.pid);
+  }
+}
+
+void Detector::note_novelty(ImageState& image, const std::string& what) {
+  image.profile.last_novel = clock_();
+  image.profile.last_novelty = what;
+  image.dirty = true;
+}
+
+void Detector::learn(ImageState& image, ThreadState& thread, const SyscallEvent& e,
+                     const NgramKey& ngram) {
+  ImageProfile& profile = image.profile;
+  ProgramProfile& program = *thread.program;  // learning always has one
+  ++profile.calls;
+  ++program.calls;
+  const bool novel = !program.ngrams.count(ngram) && !program.holdout_ngrams.count(ngram);
+  // Segments of the program's calls, one in five held back to set the threshold on.
+  const bool hold_back = (program.calls / kSegmentCalls) % kHoldoutEvery == kHoldoutEvery - 1 &&
+                         program.holdout.size() < kHoldoutCap;
+  if (hold_back) {
+    program.holdout.push_back({e.tid, ngram});
+    ++program.holdout_ngrams[ngram];
+  } else {
+    ++program.ngrams[ngram];
+  }
+  image.dirty = true;
+  if (novel) note_novelty(image, "a syscall sequence of " + program.comm);
+  for (auto& r : resources_of(e))
+    if (set_for(profile, r.kind).insert(r.key).second) note_novelty(image, r.key);
+}
+
+void Detector::detect(ImageState& image, ThreadState& thread, ProcessState& process,
+                      const SyscallEvent& e, const std::string& host,
+                      const ContainerMeta& container) {
+  ImageProfile& profile = image.profile;
+  if (!thread.program && process.reported.insert("program").second) {
+    Anomaly a;
+    a.kind = AnomalyKind::kProgram;
+    a.severity = Severity::kHigh;
+    a.subject = e.exe;
+    a.explanation = e.comm + " (" + e.exe + ") is a program " + profile.image +
+                    " never ran while its profile was learned";
+    report(std::move(a), e, host, container, image, process);
+  }
+  for (auto& r : resources_of(e)) {
+    if (set_for(profile, r.kind).count(r.key)) continue;
+    // One report per process and thing; a new program is reported once, however it shows.
+    const std::string dedup = r.kind == AnomalyKind::kProgram ? "program" : r.key;
+    if (!process.reported.insert(dedup).second) continue;
+    Anomaly a;
+    a.kind = r.kind;
+    if (r.kind == AnomalyKind::kProgram) {
+      a.severity = Severity::kHigh;
+      a.subject = r.key;
+      a.explanation = e.comm + " executed " + r.key + ", a program " + profile.image +
+                      " never ran while its profile was learned";
+    } else if (r.kind == AnomalyKind::kFile) {
+      a.severity = is_sensitive_path(r.key) ? Severity::kHigh : Severity::kMedium;
+      a.subject = r.key.substr(r.key.find(' ') + 1);
+      a.explanation = e.comm + " opened " + describe_file(r.key) + (e.ret < 0 ? " (refused)" : "") +
+                      "; " + profile.image + " never did while its profile was learned";
+    } else {
+      a.severity = Severity::kMedium;
+      a.subject = r.key;
+      a.explanation = e.comm + " used a network address never seen while learning " +
+                      profile.image + ": " + r.key;
+    }
+    report(std::move(a), e, host, container, image, process);
+  }
+
+  if (!thread.program || !thread.program->model) return;
+  const ProgramProfile& program = *thread.program;
+  // Clipped, so one never-seen call cannot fill the window alone: it takes a burst.
+  const float surprise = std::min(
+      program.model->surprise_after(thread.history.data(), e.syscall_nr), config_.max_call_surprise);
+  const size_t window = thread.surprises.size();
+  const size_t ring = thread.calls.size();
+  const uint64_t now_at = thread.scored++;
+  thread.sum += surprise - thread.surprises[now_at % window];
+  thread.surprises[now_at % window] = surprise;
+  thread.calls[now_at % ring] = e.syscall_nr;
+  if (thread.scored < window) return;
+  const double mean = thread.sum / static_cast<double>(window);
+  if (thread.alarmed) {
+    // Re-arm only once the thread is back to normal, so one burst is one report.
+    if (mean < program.threshold / 2) thread.alarmed = false;
+    return;
+  }
+  if (mean <= program.threshold) return;
+  thread.alarmed = true;
+  // Name the most surprising call of the window with the calls before it.
+  uint64_t worst = thread.scored - window;
+  for (uint64_t at = worst + 1; at < thread.scored; ++at)
+    if (thread.surprises[at % window] > thread.surprises[worst % window]) worst = at;
+  Anomaly a;
+  a.kind = AnomalyKind::kSequence;
+  a.severity = mean > 2 * program.threshold ? Severity::kHigh : Severity::kMedium;
+  a.score = mean;
+  a.threshold = program.threshold;
+  for (int64_t at = static_cast<int64_t>(worst) - (kProfileOrder - 1);
+       at <= static_cast<int64_t>(worst); ++at)
+    if (at >= 0) a.sequence.emplace_back(syscall_name(thread.calls[at % ring]));
+  std::string seq;
+  for (const auto& s : a.sequence) seq += (seq.empty() ? "" : " ") + s;
+  a.subject = seq;
+  char numbers[160];
+  std::snprintf(numbers, sizeof numbers, "mean surprise %.2f over its last %zu calls (threshold %.2f)",
+                mean, window, program.threshold);
+  a.explanation = e.comm + " made syscall sequences never seen while learning " + profile.image +
+                  ": " + numbers + "; most unusual: " + seq;
+  report(std::move(a), e, host, container, image, process);
+}
+
+std::string Detector::parent_chain(int32_t ppid) const {
+  std::string chain;
+  for (int depth = 0; depth < 6 && ppid > 0; ++depth) {
+    auto it = processes_.find(ppid);
+    if (!chain.empty()) chain += " < ";
+    if (it == processes_.end()) {
+      chain += std::to_string(ppid);
+      break;
+    }
+    chain += it->second.comm + "(" + std::to_string(ppid) + ")";
+    ppid = it->second.ppid;
+  }
+  return chain;
+}
+
+void Detector::report(Anomaly a, const SyscallEvent& e, const std::string& host,
+                      const ContainerMeta& container, const ImageState& image,
+                      ProcessState& process) {
+  a.time_ns = e.timestamp_ns;
+  a.host = host;
+  a.container_id = e.container_id;
+  a.container_name = container.name;
+  a.image = container.image;
+  a.image_id = container.image_id;
+  a.process.pid = e.pid;
+  a.process.tid = e.tid;
+  a.process.ns_pid = e.ns_pid;
+  a.process.ppid = e.ppid;
+  a.process.uid = e.uid;
+  a.process.comm = e.comm;
+  a.process.exe = e.exe;
+  a.process.cmdline = process.cmdline;
+  a.process.parents = parent_chain(e.ppid);
+  if (a.kind != AnomalyKind::kSequence) {
+    a.score = 1;
+    a.threshold = 0;
+  }
+  a.profile_state = std::string(state_name(image.profile.state)) + ", " +
+                    learning_progress_text(image.profile, config_.learning, clock_());
+  ++anomalies_;
+  anomalies_sink_(a);
+}
+
+void Detector::build_models(ImageProfile& profile) {
+  if (profile.state != ProfileState::kStable) return;
+  for (auto& [key, program] : profile.programs)
+    if (!program.ngrams.empty()) program.model = fit(program.ngrams, nullptr);
+}
+
+void Detector::stabilize(ImageState& image) {
+  ImageProfile& profile = image.profile;
+  const size_t window = static_cast<size_t>(config_.window);
+  for (auto& [key, program] : profile.programs) {
+    // The threshold comes from held-back learning data, scored by a model fitted without it.
+    std::vector<double> means;
+    if (!program.holdout.empty() && !program.ngrams.empty()) {
+      auto model = fit(program.ngrams, nullptr);
+      std::unordered_map<int32_t, std::vector<float>> per_thread;
+      int32_t calls[kProfileOrder];
+      for (const auto& h : program.holdout) {
+        for (int i = 0; i < kProfileOrder; ++i) calls[i] = h.ngram.calls[i];
+        per_thread[h.tid].push_back(
+            std::min(model->surprise_after(calls, calls[kProfileOrder - 1]), config_.max_call_surprise));
+      }
+      for (const auto& [tid, s] : per_thread) {
+        double sum = 0;
+        for (size_t i = 0; i < s.size(); ++i) {
+          sum += s[i];
+          if (i >= window) sum -= s[i - window];
+          if (i + 1 >= window) means.push_back(sum / static_cast<double>(window));
+        }
+      }
+    }
+    double quantile = 0;
+    if (!means.empty()) {
+      const size_t at = std::min(means.size() - 1,
+                                 static_cast<size_t>(config_.holdout_quantile * means.size()));
+      std::nth_element(means.begin(), means.begin() + at, means.end());
+      quantile = means[at];
+    }
+    program.threshold = std::max(config_.min_threshold, config_.threshold_margin * quantile);
+    for (const auto& [g, c] : program.holdout_ngrams) program.ngrams[g] += c;
+    program.holdout.clear();
+    program.holdout.shrink_to_fit();
+    program.holdout_ngrams.clear();
+  }
+  profile.state = ProfileState::kStable;
+  profile.stable_since = clock_();
+  build_models(profile);
+  image.dirty = true;
+  // Threads carry on with the new models from their next call.
+  for (auto& [tid, thread] : threads_)
+    if (thread.image == &image) {
+      thread.scored = 0;
+      thread.sum = 0;
+      std::fill(thread.surprises.begin(), thread.surprises.end(), 0.f);
+    }
+  log_("profile of " + profile.image + " is stable: detecting (" +
+       std::to_string(profile.programs.size()) + " programs, " +
+       std::to_string(distinct_ngrams(profile)) + " sequences, " +
+       std::to_string(profile.files.size()) + " files, " + std::to_string(profile.peers.size()) +
+       " network peers, " + std::to_string(profile.execs.size()) + " executables)");
+  save(image);
+}
+
+void Detector::forget_threads_of(const ImageState& image) {
+  std::erase_if(threads_, [&](const auto& t) { return t.second.image == &image; });
+}
+
+void Detector::save(ImageState& image) {
+  image.last_save = clock_();
+  if (!store_) {
+    image.dirty = false;
+    return;
+  }
+  auto mtime = store_->save(image.profile);
+  if (!mtime) {
+    log_("warning: cannot save the profile of " + image.profile.image + ": " + mtime.error().message);
+    return;  // stays dirty: tried again at the next interval
+  }
+  image.saved_mtime = *mtime;
+  image.dirty = false;
+}
+
+void Detector::tick() {
+  const int64_t now = clock_();
+  if (now == last_tick_) return;  // once a second is plenty
+  last_tick_ = now;
+  for (auto& [id, image_ptr] : images_) {
+    ImageState& image = *image_ptr;
+    ImageProfile& profile = image.profile;
+    if (store_ && image.saved_mtime) {
+      auto mtime = store_->modified(id);
+      if (!mtime) {
+        // `profiles reset` removed the file: start over.
+        log_("profile of " + profile.image + " was reset: learning anew");
+        forget_threads_of(image);
+        ImageProfile fresh;
+        fresh.image = profile.image;
+        fresh.image_id = profile.image_id;
+        fresh.first_seen = fresh.last_novel = now;
+        profile = std::move(fresh);
+        image.saved_mtime.reset();
+        image.dirty = true;
+        image.last_progress = now;
+        continue;
+      }
+      if (*mtime != *image.saved_mtime) {
+        // `profiles import` replaced it.
+        auto loaded = store_->load_file(store_->path_for(id));
+        image.saved_mtime = mtime;
+        if (loaded && loaded->image_id == id) {
+          forget_threads_of(image);
+          profile = std::move(loaded.value());
+          build_models(profile);
+          image.dirty = false;
+          log_("profile of " + profile.image + " was replaced on disk: now " +
+               state_name(profile.state));
+        } else {
+          log_("warning: ignoring a changed profile file for " + profile.image + ": " +
+               (loaded ? std::string("it is for another image") : loaded.error().message));
+        }
+        continue;
+      }
+    }
+    if (profile.state == ProfileState::kLearning) {
+      if (learning_progress(profile, config_.learning, now) >= 1.0) {
+        stabilize(image);
+        continue;
+      }
+      if (now - image.last_progress >= config_.progress_interval_seconds) {
+        image.last_progress = now;
+        char percent[16];
+        std::snprintf(percent, sizeof percent, "%3.0f%%",
+                      100 * learning_progress(profile, config_.learning, now));
+        log_(std::string("learning ") + percent + " " + profile.image + ": " +
+             learning_progress_text(profile, config_.learning, now));
+      }
+    }
+    if (image.dirty && now - image.last_save >= config_.save_interval_seconds) save(image);
+  }
+  if (now % 60 == 0) {
+    std::erase_if(threads_, [&](const auto& t) { return now - t.second.last_seen > kThreadIdleSeconds; });
+    std::erase_if(processes_, [&](const auto& p) { return now - p.second.last_seen > kThreadIdleSeconds; });
+  }
+}
+
+void Detector::save_all() {
+  for (auto& [id, image] : images_)
+    if (image->dirty) save(*image);
+}
+
+}  // namespace da

@@ -1,0 +1,126 @@
+#pragma once
+// The live engine: learns each image's profile from its containers' events, and once the
+// profile is stable scores every call against it, reporting anomalies with explanations.
+//
+// Single-threaded by design (the consumer thread calls it); all state is per image, per
+// program and per thread. It depends on events and container metadata only, not on capture.
+#include <array>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <set>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/container_meta.h"
+#include "core/syscall_event.h"
+#include "detect/anomaly.h"
+#include "detect/profile.h"
+#include "detect/profile_store.h"
+
+namespace da {
+
+struct DetectorConfig {
+  LearningSettings learning;
+  int window = 16;             // locality window: calls whose mean surprise is compared
+  double min_threshold = 2.0;  // floor of the per-program threshold (nats per call)
+  float max_call_surprise = 12;  // one call's share of the window is clipped to this (nats)
+  double holdout_quantile = 0.999;
+  double threshold_margin = 1.2;  // threshold = max(floor, margin * holdout quantile)
+  bool seed_from_previous_tag = false;
+  int64_t save_interval_seconds = 10;
+  int64_t progress_interval_seconds = 60;
+};
+
+struct ProfileSummary {
+  std::string image, image_id;
+  ProfileState state;
+  double progress;
+  std::string progress_text;
+  size_t programs;
+  uint64_t ngrams, calls;
+  size_t execs, files, peers;
+};
+ProfileSummary summarize(const ImageProfile& p, const LearningSettings& s, int64_t now);
+
+class Detector {
+ public:
+  using AnomalySink = std::function<void(const Anomaly&)>;
+  using Log = std::function<void(const std::string&)>;
+  using Clock = std::function<int64_t()>;  // unix seconds
+
+  // `store` may be null (nothing persisted). `clock` defaults to the wall clock.
+  Detector(DetectorConfig config, const ProfileStore* store, AnomalySink anomalies, Log log,
+           Clock clock = {});
+  ~Detector();
+
+  void observe(const SyscallEvent& event, const std::string& host, const ContainerMeta& container);
+  // Lifecycle (learning -> stable), periodic saving, progress lines, noticing reset/import.
+  void tick();
+  // Writes every changed profile (at exit).
+  void save_all();
+
+  std::vector<ProfileSummary> summaries() const;
+  uint64_t anomalies_reported() const { return anomalies_; }
+  // Test hook: the profile of an image, or null.
+  const ImageProfile* profile(const std::string& image_id) const;
+
+ private:
+  struct ImageState {
+    ImageProfile profile;
+    bool dirty = false;
+    std::optional<std::filesystem::file_time_type> saved_mtime;  // of the file we wrote/read
+    int64_t last_save = 0;
+    int64_t last_progress = 0;
+  };
+  struct ThreadState {
+    int32_t pid = 0;
+    ImageState* image = nullptr;
+    ProgramKey key;
+    ProgramProfile* program = nullptr;  // null: a program the stable profile does not know
+    std::array<int32_t, kProfileOrder - 1> history{};
+    // Locality window: the last `window` surprises and the calls behind them.
+    std::vector<float> surprises;
+    std::vector<int32_t> calls;  // the last window + order - 1 calls, ring
+    uint64_t scored = 0;         // calls scored since the thread (re)started: ring positions
+    double sum = 0;
+    bool alarmed = false;
+    int64_t last_seen = 0;
+  };
+  struct ProcessState {
+    std::string comm, exe;
+    int32_t ppid = 0;
+    std::vector<std::string> cmdline;
+    std::set<std::string> reported;  // what this process was already reported for
+    int64_t last_seen = 0;
+  };
+
+  ImageState& image_for(const ContainerMeta& container);
+  void learn(ImageState& image, ThreadState& thread, const SyscallEvent& e, const NgramKey& ngram);
+  void detect(ImageState& image, ThreadState& thread, ProcessState& process,
+              const SyscallEvent& e, const std::string& host, const ContainerMeta& container);
+  void stabilize(ImageState& image);
+  void build_models(ImageProfile& profile);
+  void report(Anomaly anomaly, const SyscallEvent& e, const std::string& host,
+              const ContainerMeta& container, const ImageState& image, ProcessState& process);
+  void note_novelty(ImageState& image, const std::string& what);
+  void forget_threads_of(const ImageState& image);
+  void reset_thread(ThreadState& thread, ImageState& image, const ProgramKey& key);
+  void save(ImageState& image);
+  std::string parent_chain(int32_t ppid) const;
+
+  DetectorConfig config_;
+  const ProfileStore* store_;
+  AnomalySink anomalies_sink_;
+  Log log_;
+  Clock clock_;
+  std::unordered_map<std::string, std::unique_ptr<ImageState>> images_;  // by image id
+  std::unordered_map<int32_t, ThreadState> threads_;                      // by host tid
+  std::unordered_map<int32_t, ProcessState> processes_;                   // by host pid
+  int64_t last_tick_ = 0;
+  uint64_t anomalies_ = 0;
+};
+
+}  // namespace da

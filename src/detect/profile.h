@@ -1,0 +1,96 @@
+#pragma once
+// What the engine learns about one container image: per program (exe + comm, since busybox
+// images run every applet from one exe) the syscall n-grams it makes, and for the whole image
+// the programs it execs, the files it opens and the network peers it uses.
+//
+// A profile is learning until it has watched for --learn-min-seconds and nothing new appeared
+// for --learn-quiet-seconds; then it is stable and deviations are reported, never learned.
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/result.h"
+#include "detect/ngram_model.h"
+
+namespace da {
+
+constexpr int kProfileOrder = 6;  // calls per n-gram: 5 of context + the call (STIDE's 6)
+constexpr uint32_t kProfileFormatVersion = 1;
+
+struct NgramKey {
+  std::array<int16_t, kProfileOrder> calls{};
+  bool operator==(const NgramKey&) const = default;
+};
+
+struct NgramKeyHash {
+  size_t operator()(const NgramKey& k) const {
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (int16_t c : k.calls) h = (h ^ static_cast<uint16_t>(c)) * 0x100000001b3ULL;
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
+};
+
+using NgramCounts = std::unordered_map<NgramKey, uint32_t, NgramKeyHash>;
+
+// A call of the held-back part of the learning data, with the thread that made it, so the
+// threshold is set on data the model was not fitted to.
+struct HoldoutCall {
+  int32_t tid = 0;
+  NgramKey ngram;
+};
+
+struct ProgramProfile {
+  std::string exe;
+  std::string comm;
+  uint64_t calls = 0;
+  NgramCounts ngrams;   // fitted
+  NgramCounts holdout_ngrams;  // held back while learning; merged in when stable
+  std::vector<HoldoutCall> holdout;
+  double threshold = 0;  // mean surprise over the locality window that raises an alarm
+  // Built when the profile becomes stable (or is loaded stable); not persisted.
+  std::shared_ptr<const NgramModel> model;
+};
+
+enum class ProfileState { kLearning, kStable };
+const char* state_name(ProfileState state);
+
+using ProgramKey = std::pair<std::string, std::string>;  // exe, comm
+
+struct ImageProfile {
+  std::string image;     // repo:tag
+  std::string image_id;  // sha256:...
+  ProfileState state = ProfileState::kLearning;
+  int64_t first_seen = 0;    // unix seconds
+  int64_t last_novel = 0;    // last time anything new was learned
+  int64_t stable_since = 0;  // 0 while learning
+  std::string last_novelty;  // what that was, for the progress display
+  std::string seeded_from;   // image this profile started from, if any
+  uint64_t calls = 0;
+  std::map<ProgramKey, ProgramProfile> programs;
+  std::set<std::string> execs;  // normalised paths given to execve
+  std::set<std::string> files;  // "r /etc/passwd", "w /tmp/x", "rw ..."
+  std::set<std::string> peers;  // "connect 127.0.0.1:6379", "bind 0.0.0.0:80", "accept 10.0.0.2"
+};
+
+struct LearningSettings {
+  int64_t min_seconds = 4 * 3600;
+  int64_t quiet_seconds = 3600;
+};
+
+// Learning progress in [0, 1] and in words ("12m of 4h0m watched, quiet 3m of 1h0m").
+double learning_progress(const ImageProfile& p, const LearningSettings& s, int64_t now);
+std::string learning_progress_text(const ImageProfile& p, const LearningSettings& s, int64_t now);
+uint64_t distinct_ngrams(const ImageProfile& p);
+std::string format_duration(int64_t seconds);
+
+// Versioned msgpack encoding, as stored in the state dir and exported.
+std::string encode_profile(const ImageProfile& profile);
+Result<ImageProfile> decode_profile(std::string_view bytes);
+
+}  // namespace da

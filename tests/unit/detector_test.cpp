@@ -1,0 +1,256 @@
+// The live engine on synthetic events: learning -> stable, no alarm on the learned workload,
+// one explained anomaly per novelty, persistence and reset through the state dir.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/syscall.h>
+
+#include <filesystem>
+
+#include "detect/detector.h"
+#include "detect/path_normalizer.h"
+
+namespace da {
+namespace {
+
+namespace fs = std::filesystem;
+
+const ContainerMeta kWeb{"web", "shop/web:1.0", "sha256:aaaa0000000000000000000000000000"};
+
+class DetectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("da-detector-" + std::to_string(getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    store_ = std::make_unique<ProfileStore>(dir_);
+    config_.learning = {10, 5};
+    config_.progress_interval_seconds = 1000;
+    config_.save_interval_seconds = 1;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<Detector> make_detector() {
+    return std::make_unique<Detector>(
+        config_, store_.get(), [this](const Anomaly& a) { anomalies_.push_back(a); },
+        [this](const std::string& m) { log_.push_back(m); }, [this] { return now_; });
+  }
+
+  SyscallEvent event(int32_t pid, int32_t nr, std::vector<ArgValue> args = {}, int64_t ret = 0,
+                     std::string comm = "worker", std::string exe = "/usr/bin/worker") {
+    SyscallEvent e;
+    e.timestamp_ns = static_cast<uint64_t>(now_) * 1'000'000'000ULL;
+    e.container_id = std::string(64, 'c');
+    e.pid = e.tid = pid;
+    e.ns_pid = 7;
+    e.ppid = 1;
+    e.uid = 0;
+    e.comm = std::move(comm);
+    e.exe = std::move(exe);
+    e.syscall_nr = nr;
+    e.args = std::move(args);
+    e.ret = ret;
+    return e;
+  }
+
+  SyscallEvent open_file(int32_t pid, const std::string& path, int64_t flags = O_RDONLY) {
+    return event(pid, SYS_openat, {int64_t{-100}, path, flags, uint64_t{0}}, 3);
+  }
+
+  // The learned workload: open a config file, read it, write a line, sleep.
+  void steady(Detector& d, int loops, int32_t pid = 100) {
+    for (int i = 0; i < loops; ++i) {
+      d.observe(open_file(pid, "/etc/app.conf"), "host1", kWeb);
+      d.observe(event(pid, SYS_read, {uint64_t{3}, uint64_t{0}, uint64_t{4096}}, 120), "host1", kWeb);
+      d.observe(event(pid, SYS_close, {uint64_t{3}}), "host1", kWeb);
+      d.observe(event(pid, SYS_write, {uint64_t{1}, uint64_t{0}, uint64_t{10}}, 10), "host1", kWeb);
+      d.observe(event(pid, SYS_nanosleep, {uint64_t{0}, uint64_t{0}}), "host1", kWeb);
+    }
+  }
+
+  // Learns the steady workload until the profile is stable.
+  void learn_until_stable(Detector& d) {
+    for (int second = 0; second < 12; ++second) {
+      steady(d, 100);
+      ++now_;
+      d.tick();
+    }
+    ASSERT_EQ(d.profile(kWeb.image_id)->state, ProfileState::kStable);
+  }
+
+  fs::path dir_;
+  std::unique_ptr<ProfileStore> store_;
+  DetectorConfig config_;
+  int64_t now_ = 1'800'000'000;
+  std::vector<Anomaly> anomalies_;
+  std::vector<std::string> log_;
+};
+
+TEST_F(DetectorTest, LearnsUntilMinimumTimeAndQuietThenDetects) {
+  auto d = make_detector();
+  steady(*d, 100);
+  ASSERT_NE(d->profile(kWeb.image_id), nullptr);
+  EXPECT_EQ(d->profile(kWeb.image_id)->state, ProfileState::kLearning);
+  now_ += 6;  // quiet long enough, but not the minimum time yet
+  d->tick();
+  EXPECT_EQ(d->profile(kWeb.image_id)->state, ProfileState::kLearning);
+  now_ += 5;
+  d->tick();
+  EXPECT_EQ(d->profile(kWeb.image_id)->state, ProfileState::kStable);
+  EXPECT_TRUE(anomalies_.empty());
+}
+
+TEST_F(DetectorTest, SomethingNewRestartsTheQuietPeriod) {
+  auto d = make_detector();
+  steady(*d, 100);
+  now_ += 9;
+  d->observe(open_file(100, "/etc/other.conf"), "host1", kWeb);  // new while learning
+  now_ += 2;
+  d->tick();
+  EXPECT_EQ(d->profile(kWeb.image_id)->state, ProfileState::kLearning);
+  EXPECT_NE(d->profile(kWeb.image_id)->last_novelty.find("/etc/other.conf"), std::string::npos);
+  now_ += 5;
+  d->tick();
+  EXPECT_EQ(d->profile(kWeb.image_id)->state, ProfileState::kStable);
+}
+
+TEST_F(DetectorTest, LearnedWorkloadRaisesNoAlarm) {
+  auto d = make_detector();
+  learn_until_stable(*d);
+  steady(*d, 2000);
+  steady(*d, 200, 101);  // another process of the same program
+  EXPECT_TRUE(anomalies_.empty()) << anomalies_.front().explanation;
+}
+
+TEST_F(DetectorTest, NewFileIsOneExplainedAnomaly) {
+  auto d = make_detector();
+  learn_until_stable(*d);
+  d->observe(open_file(100, "/etc/shadow"), "host1", kWeb);
+  d->observe(open_file(100, "/etc/shadow"), "host1", kWeb);  // same process again: no repeat
+  steady(*d, 50);
+  ASSERT_EQ(anomalies_.size(), 1u);
+  const Anomaly& a = anomalies_[0];
+  EXPECT_EQ(a.kind, AnomalyKind::kFile);
+  EXPECT_EQ(a.severity, Severity::kHigh);
+  EXPECT_EQ(a.subject, "/etc/shadow");
+  EXPECT_EQ(a.container_name, "web");
+  EXPECT_EQ(a.image, "shop/web:1.0");
+  EXPECT_EQ(a.host, "host1");
+  EXPECT_EQ(a.process.pid, 100);
+  EXPECT_EQ(a.process.comm, "worker");
+  EXPECT_NE(a.explanation.find("/etc/shadow for reading"), std::string::npos) << a.explanation;
+  EXPECT_NE(a.profile_state.find("stable"), std::string::npos);
+}
+
+TEST_F(DetectorTest, NewProgramIsReportedOnceWithItsCommandLine) {
+  auto d = make_detector();
+  learn_until_stable(*d);
+  const std::vector<std::string> argv{"nc", "-l", "-p", "4444"};
+  d->observe(event(200, SYS_execve, {std::string("/bin/nc"), argv, uint64_t{0}}, 0, "nc", "/bin/nc"),
+             "host1", kWeb);
+  for (int i = 0; i < 40; ++i) d->observe(event(200, SYS_read, {}, 0, "nc", "/bin/nc"), "host1", kWeb);
+  ASSERT_EQ(anomalies_.size(), 1u);
+  EXPECT_EQ(anomalies_[0].kind, AnomalyKind::kProgram);
+  EXPECT_EQ(anomalies_[0].subject, "/bin/nc");
+  EXPECT_EQ(anomalies_[0].process.cmdline, argv);
+}
+
+TEST_F(DetectorTest, OneOddCallIsToleratedABurstIsNot) {
+  auto d = make_detector();
+  learn_until_stable(*d);
+  steady(*d, 10);
+  d->observe(event(100, SYS_getuid), "host1", kWeb);  // one odd call
+  steady(*d, 10);
+  EXPECT_TRUE(anomalies_.empty());
+  for (int nr : {SYS_socket, SYS_dup2, SYS_dup2, SYS_getuid, SYS_ptrace, SYS_mprotect, SYS_setuid,
+                 SYS_fork, SYS_kill, SYS_chmod, SYS_unlink, SYS_getuid})
+    d->observe(event(100, nr), "host1", kWeb);
+  ASSERT_EQ(anomalies_.size(), 1u);
+  const Anomaly& a = anomalies_[0];
+  EXPECT_EQ(a.kind, AnomalyKind::kSequence);
+  EXPECT_GT(a.score, a.threshold);
+  EXPECT_GE(a.threshold, config_.min_threshold);
+  EXPECT_FALSE(a.sequence.empty());
+  EXPECT_NE(a.explanation.find("threshold"), std::string::npos);
+}
+
+TEST_F(DetectorTest, ProfilesSurviveARestart) {
+  {
+    auto d = make_detector();
+    learn_until_stable(*d);
+    d->save_all();
+  }
+  auto d = make_detector();
+  steady(*d, 500);
+  ASSERT_NE(d->profile(kWeb.image_id), nullptr);
+  EXPECT_EQ(d->profile(kWeb.image_id)->state, ProfileState::kStable);
+  EXPECT_TRUE(anomalies_.empty());
+  d->observe(open_file(100, "/root/.ssh/id_rsa"), "host1", kWeb);
+  EXPECT_EQ(anomalies_.size(), 1u);
+}
+
+TEST_F(DetectorTest, RemovingTheFileResetsTheProfile) {
+  auto d = make_detector();
+  learn_until_stable(*d);
+  ASSERT_TRUE(store_->remove(kWeb.image_id));
+  ++now_;
+  d->tick();
+  EXPECT_EQ(d->profile(kWeb.image_id)->state, ProfileState::kLearning);
+  d->observe(open_file(100, "/etc/shadow"), "host1", kWeb);
+  EXPECT_TRUE(anomalies_.empty());  // learning again
+}
+
+TEST_F(DetectorTest, NewTagCanStartFromThePreviousOne) {
+  config_.seed_from_previous_tag = true;
+  auto d = make_detector();
+  learn_until_stable(*d);
+  const ContainerMeta v2{"web2", "shop/web:2.0", "sha256:bbbb0000000000000000000000000000"};
+  d->observe(open_file(300, "/etc/app.conf"), "host1", v2);
+  const ImageProfile* p = d->profile(v2.image_id);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->state, ProfileState::kLearning);
+  EXPECT_EQ(p->seeded_from, "shop/web:1.0");
+  EXPECT_TRUE(p->files.count("r /etc/app.conf"));
+}
+
+TEST(ProfileCodec, RoundTripsAndRejectsGarbage) {
+  ImageProfile p;
+  p.image = "a:1";
+  p.image_id = "sha256:1234";
+  p.state = ProfileState::kStable;
+  p.first_seen = 5;
+  p.files = {"r /etc/x"};
+  ProgramProfile& prog = p.programs[{"/bin/a", "a"}];
+  prog.exe = "/bin/a";
+  prog.comm = "a";
+  prog.threshold = 2.5;
+  NgramKey k;
+  k.calls = {-1, -1, -1, -1, 0, 257};
+  prog.ngrams[k] = 7;
+  prog.holdout.push_back({42, k});
+  auto back = decode_profile(encode_profile(p));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->image_id, p.image_id);
+  EXPECT_EQ(back->state, ProfileState::kStable);
+  EXPECT_EQ(back->files, p.files);
+  const ProgramProfile& b = back->programs.at({"/bin/a", "a"});
+  EXPECT_EQ(b.ngrams.at(k), 7u);
+  EXPECT_DOUBLE_EQ(b.threshold, 2.5);
+  ASSERT_EQ(b.holdout.size(), 1u);
+  EXPECT_EQ(b.holdout[0].tid, 42);
+  EXPECT_FALSE(decode_profile("garbage"));
+  EXPECT_FALSE(decode_profile(""));
+  std::string truncated = encode_profile(p);
+  truncated.resize(truncated.size() / 2);
+  EXPECT_FALSE(decode_profile(truncated));
+}
+
+TEST(PathNormalizer, FoldsNumbersAndSlashes) {
+  EXPECT_EQ(normalize_path("/proc/1234/status"), "/proc/<n>/status");
+  EXPECT_EQ(normalize_path("//etc//passwd/"), "/etc/passwd");
+  EXPECT_EQ(normalize_path("/proc/self/fd/3"), "/proc/self/fd/<n>");
+  EXPECT_EQ(normalize_path("data/file1"), "data/file1");
+  EXPECT_EQ(normalize_path("/"), "/");
+}
+
+}  // namespace
+}  // namespace da
