@@ -51,6 +51,9 @@ std::string DetectionPipeline::finish() {
   detector_->save_all();
   dispatcher_.finish();
   std::string summary = std::to_string(detector_->anomalies_reported()) + " anomalies reported";
+  if (detector_->anomalies_folded())
+    summary += " (" + std::to_string(detector_->anomalies_folded()) +
+               " lesser novelties of new programs folded into their program's alert)";
   for (const auto& s : dispatcher_.stats())
     if (s.failed) summary += "; " + std::to_string(s.failed) + " not delivered to " + s.name;
   for (const auto& p : detector_->summaries())

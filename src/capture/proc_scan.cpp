@@ -1,9 +1,12 @@
 #include "capture/proc_scan.h"
 
+#include <elf.h>
+
 #include <dirent.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -78,6 +81,19 @@ std::string read_exe(pid_t pid) {
   char buf[4096];
   ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), buf, sizeof buf - 1);
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+uint64_t read_execfn_address(pid_t pid) {
+  const std::string auxv = slurp("/proc/" + std::to_string(pid) + "/auxv");
+  // Pairs of (type, value), native words, ending with AT_NULL.
+  for (size_t at = 0; at + 2 * sizeof(uint64_t) <= auxv.size(); at += 2 * sizeof(uint64_t)) {
+    uint64_t type = 0, value = 0;
+    std::memcpy(&type, auxv.data() + at, sizeof type);
+    std::memcpy(&value, auxv.data() + at + sizeof type, sizeof value);
+    if (type == AT_EXECFN) return value;
+    if (type == AT_NULL) break;
+  }
+  return 0;
 }
 
 std::vector<std::string> read_cmdline(pid_t pid) {

@@ -25,5 +25,8 @@ std::optional<ProcStatus> read_proc_status(pid_t tid);
 std::string read_comm(pid_t tid);
 std::string read_exe(pid_t pid);
 std::vector<std::string> read_cmdline(pid_t pid);
+// Address of the file name the process was exec'd with (the auxiliary vector's AT_EXECFN),
+// readable in its memory; 0 if unknown.
+uint64_t read_execfn_address(pid_t pid);
 
 }  // namespace da

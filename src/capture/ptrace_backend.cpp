@@ -355,7 +355,11 @@ class PtraceTracer {
       t.in_syscall = true;
       t.nr = syscall_number("execve").value_or(59);
       t.args = {};
-      t.entry_args = {t.process->exe, read_cmdline(t.tid), uint64_t{0}};
+      // The file name runc gave execve ("/bin/cat"), not the binary it resolves to.
+      std::string filename = t.process->exe;
+      if (uint64_t at = read_execfn_address(t.tid))
+        if (auto s = memory_.read_string(t.tid, at, 4096)) filename = std::move(*s);
+      t.entry_args = {filename, read_cmdline(t.tid), uint64_t{0}};
       return;
     }
   }

@@ -286,21 +286,37 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
   ImageState& image = image_for(container);
   const int64_t now = clock_();
 
-  ProcessState& process = processes_[e.pid];
+  auto [process_it, new_process] = processes_.try_emplace(e.pid);
+  ProcessState& process = process_it->second;
+  if (new_process) {
+    auto parent = processes_.find(e.ppid);
+    if (parent != processes_.end()) {
+      process.program = parent->second.program;
+      process.cmdline = parent->second.cmdline;
+    } else {
+      process.program = e.comm;
+    }
+  }
   process.comm = e.comm;
   process.exe = e.exe;
   process.ppid = e.ppid;
   process.last_seen = now;
   const bool exec_done = (e.syscall_nr == SYS_execve || e.syscall_nr == SYS_execveat) && e.ret == 0;
   if (exec_done) {
+    process.cmdline.clear();
     for (const auto& a : e.args)
       if (auto argv = std::get_if<std::vector<std::string>>(&a)) process.cmdline = *argv;
+    process.program = e.comm;
+    if (!process.cmdline.empty() && !process.cmdline[0].empty()) {
+      const std::string& argv0 = process.cmdline[0];
+      process.program = argv0.substr(argv0.find_last_of('/') + 1);
+    }
   }
 
   ThreadState& thread = threads_[e.tid];
   thread.pid = e.pid;
   thread.last_seen = now;
-  ProgramKey key{e.exe, e.comm};
+  ProgramKey key{e.exe, process.program};
   // A new program starts with an empty history, as each trace does in training.
   if (exec_done || thread.image != &image || thread.key != key) reset_thread(thread, image, key);
 
@@ -357,23 +373,18 @@ void Detector::detect(ImageState& image, ThreadState& thread, ProcessState& proc
     a.kind = AnomalyKind::kProgram;
     a.severity = Severity::kHigh;
     a.subject = e.exe;
-    a.explanation = e.comm + " (" + e.exe + ") is a program " + profile.image +
+    a.explanation = process.program + " (" + e.exe + ") is a program " + profile.image +
                     " never ran while its profile was learned";
     report(std::move(a), e, host, container, image, process);
   }
   for (auto& r : resources_of(e)) {
-    if (set_for(profile, r.kind).count(r.key)) continue;
-    // One report per process and thing; a new program is reported once, however it shows.
-    const std::string dedup = r.kind == AnomalyKind::kProgram ? "program" : r.key;
-    if (!process.reported.insert(dedup).second) continue;
+    // A new path to a known binary and name is not a new program; new programs are caught by
+    // their (exe, name) above.
+    if (r.kind == AnomalyKind::kProgram || set_for(profile, r.kind).count(r.key)) continue;
+    if (!process.reported.insert(r.key).second) continue;  // once per process and thing
     Anomaly a;
     a.kind = r.kind;
-    if (r.kind == AnomalyKind::kProgram) {
-      a.severity = Severity::kHigh;
-      a.subject = r.key;
-      a.explanation = e.comm + " executed " + r.key + ", a program " + profile.image +
-                      " never ran while its profile was learned";
-    } else if (r.kind == AnomalyKind::kFile) {
+    if (r.kind == AnomalyKind::kFile) {
       a.severity = is_sensitive_path(r.key) ? Severity::kHigh : Severity::kMedium;
       a.subject = r.key.substr(r.key.find(' ') + 1);
       a.explanation = e.comm + " opened " + describe_file(r.key) + (e.ret < 0 ? " (refused)" : "") +
@@ -383,6 +394,11 @@ void Detector::detect(ImageState& image, ThreadState& thread, ProcessState& proc
       a.subject = r.key;
       a.explanation = e.comm + " used a network address never seen while learning " +
                       profile.image + ": " + r.key;
+    }
+    // A new program's every file and peer is new: only the serious ones add to its report.
+    if (process.reported.count("program") && a.severity != Severity::kHigh) {
+      ++folded_;
+      continue;
     }
     report(std::move(a), e, host, container, image, process);
   }

@@ -64,6 +64,8 @@ class Detector {
 
   std::vector<ProfileSummary> summaries() const;
   uint64_t anomalies_reported() const { return anomalies_; }
+  // Lesser novelties of a process already reported as a new program, folded into that report.
+  uint64_t anomalies_folded() const { return folded_; }
   // Test hook: the profile of an image, or null.
   const ImageProfile* profile(const std::string& image_id) const;
 
@@ -91,6 +93,9 @@ class Detector {
   };
   struct ProcessState {
     std::string comm, exe;
+    // What the program is called: argv[0]'s base name when the exec was seen (busybox runs
+    // every applet as /proc/self/exe, so comm says "exe"), else comm. Inherited over fork.
+    std::string program;
     int32_t ppid = 0;
     std::vector<std::string> cmdline;
     std::set<std::string> reported;  // what this process was already reported for
@@ -121,6 +126,7 @@ class Detector {
   std::unordered_map<int32_t, ProcessState> processes_;                   // by host pid
   int64_t last_tick_ = 0;
   uint64_t anomalies_ = 0;
+  uint64_t folded_ = 0;
 };
 
 }  // namespace da

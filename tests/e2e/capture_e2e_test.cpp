@@ -43,7 +43,8 @@ TEST(CaptureE2E, NewContainerAndDockerExecReachTheRedisStreamAsMsgpack) {
   E2E_REQUIRE_HARNESS();
   const std::string stream = e2e::unique_name("da-e2e-stream");
   const std::string name = e2e::unique_name("loop");
-  e2e::Process agent({DA_BINARY, "run", "--backend", "ptrace", "--redis", e2e::redis_url(),
+  e2e::Process agent({DA_BINARY, "run", "--backend", "ptrace", "--state-dir",
+                      ::testing::TempDir() + e2e::unique_name("state"), "--redis", e2e::redis_url(),
                       "--stream", stream, "--print-syscalls"});
   ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
 
@@ -99,7 +100,8 @@ TEST(CaptureE2E, ContainersAlreadyRunningAtStartAreMonitored) {
   const std::string id =
       start_container(name, "while true; do cat /etc/da-marker >/dev/null; sleep 0.2; done");
   ASSERT_FALSE(id.empty());
-  e2e::Process agent({DA_BINARY, "run", "--print-syscalls"});
+  e2e::Process agent({DA_BINARY, "run", "--print-syscalls", "--state-dir",
+                      ::testing::TempDir() + e2e::unique_name("state")});
   ASSERT_TRUE(agent.wait_for_output("Monitoring container: " + id.substr(0, 12), 10s))
       << agent.output();
   ASSERT_TRUE(agent.wait_for_output("Monitoring process ID:", 10s)) << agent.output();

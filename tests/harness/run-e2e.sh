@@ -56,4 +56,4 @@ export DA_TEST_IMAGE=da-test/busybox:e2e
 bash "$here/build-test-image.sh" "$build_dir" "$DA_TEST_IMAGE" >/dev/null
 echo "run-e2e: test image $DA_TEST_IMAGE ready"
 
-ctest --test-dir "$build_dir" -L e2e --output-on-failure
+ctest --test-dir "$build_dir" -L e2e --output-on-failure ${DA_E2E_FILTER:+-R "$DA_E2E_FILTER"}

@@ -1,0 +1,183 @@
+// The detection engine end to end: a real container's steady workload is learned until its
+// profile is stable, raises nothing afterwards, and a `docker exec` that does what the image
+// never did (read /etc/shadow, run a new program) raises an alert naming container, image,
+// process and what was new. The profile survives an agent restart.
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "e2e_support.h"
+
+using namespace std::chrono_literals;
+using e2e::sh;
+using e2e::trim;
+
+namespace {
+
+std::vector<nlohmann::json> read_alerts(const std::string& path) {
+  std::vector<nlohmann::json> alerts;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    if (!j.is_discarded()) alerts.push_back(j);
+  }
+  return alerts;
+}
+
+// Waits until an alert satisfying `match` is in the file.
+bool wait_for_alert(const std::string& path, const std::function<bool(const nlohmann::json&)>& match,
+                    std::chrono::seconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    for (const auto& a : read_alerts(path))
+      if (match(a)) return true;
+    std::this_thread::sleep_for(200ms);
+  }
+  return false;
+}
+
+struct TempDir {
+  std::string path;
+  TempDir() : path(::testing::TempDir() + e2e::unique_name("da-state")) {
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+std::vector<std::string> agent_argv(const std::string& state_dir, const std::string& alerts) {
+  return {DA_BINARY, "run", "--state-dir", state_dir, "--alert-json", alerts,
+          "--learn-min-seconds", "8", "--learn-quiet-seconds", "4", "--progress-seconds", "2"};
+}
+
+}  // namespace
+
+TEST(DetectE2E, SteadyWorkloadIsLearnedAndADockerExecThatDoesSomethingNewIsAlerted) {
+  E2E_REQUIRE_HARNESS();
+  TempDir state;
+  const std::string alerts = state.path + "/alerts.jsonl";
+  const std::string name = e2e::unique_name("steady");
+  const std::string image = e2e::image();
+
+  e2e::Process agent(agent_argv(state.path, alerts));
+  ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
+  auto run = sh("docker run -d --network none --name " + name + " " + image +
+                " sh -c 'while true; do cat /etc/da-marker >/dev/null; ls / >/dev/null; sleep 0.2; done'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string id = trim(run.output);
+
+  ASSERT_TRUE(agent.wait_for_output("learning the normal behaviour of " + image, 15s)) << agent.output();
+  ASSERT_TRUE(agent.wait_for_output("profile of " + image + " is stable", 90s)) << agent.output();
+
+  // The learned workload keeps running: nothing to report.
+  std::this_thread::sleep_for(6s);
+  EXPECT_TRUE(read_alerts(alerts).empty()) << agent.output();
+
+  // Something the image never did: read /etc/shadow.
+  auto exec = sh("docker exec " + name + " cat /etc/shadow");
+  ASSERT_EQ(exec.exit_code, 0) << exec.output;
+  ASSERT_TRUE(wait_for_alert(alerts, [](const auto& a) { return a["subject"] == "/etc/shadow"; }, 15s))
+      << agent.output();
+  // ...and run a program it never ran.
+  exec = sh("docker exec " + name + " /bin/syscall_loop 100");
+  ASSERT_EQ(exec.exit_code, 0) << exec.output;
+  ASSERT_TRUE(wait_for_alert(alerts, [](const auto& a) { return a["kind"] == "program"; }, 15s))
+      << agent.output();
+
+  for (const auto& a : read_alerts(alerts)) {
+    // Every alert is about the two exec'd processes, none about the learned loop.
+    const bool shadow = a["subject"] == "/etc/shadow";
+    const bool new_program = a["exe"].get<std::string>().find("syscall_loop") != std::string::npos;
+    EXPECT_TRUE(shadow || new_program) << a.dump();
+    EXPECT_EQ(a["container_id"], id);
+    EXPECT_EQ(a["container_name"], name);
+    EXPECT_EQ(a["image"], image);
+    EXPECT_GT(a["pid"].get<int>(), 0);
+    EXPECT_FALSE(a["explanation"].get<std::string>().empty());
+    if (shadow) {
+      EXPECT_EQ(a["kind"], "file");
+      EXPECT_EQ(a["comm"], "cat");
+      EXPECT_EQ(a["severity"], "high");
+    }
+  }
+  // One alert per novelty: the exec'd cat and the new program once each.
+  int shadow_alerts = 0, program_alerts = 0;
+  for (const auto& a : read_alerts(alerts)) {
+    shadow_alerts += a["subject"] == "/etc/shadow";
+    program_alerts += a["kind"] == "program";
+  }
+  EXPECT_EQ(shadow_alerts, 1);
+  EXPECT_EQ(program_alerts, 1);
+  EXPECT_NE(agent.output().find("ALERT high file anomaly"), std::string::npos) << agent.output();
+  EXPECT_EQ(agent.terminate(), 0) << agent.output();
+  EXPECT_NE(agent.output().find("anomalies reported"), std::string::npos) << agent.output();
+
+  // The profile is on disk, stable...
+  auto list = sh(std::string(DA_BINARY) + " profiles list --state-dir " + state.path);
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_NE(list.output.find(image), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("stable"), std::string::npos) << list.output;
+
+  // ...and a restarted agent detects at once, without learning again.
+  std::filesystem::remove(alerts);
+  e2e::Process again(agent_argv(state.path, alerts));
+  ASSERT_TRUE(again.wait_for_output("profile of " + image + " loaded: stable", 20s)) << again.output();
+  exec = sh("docker exec " + name + " cat /etc/shadow");
+  ASSERT_EQ(exec.exit_code, 0) << exec.output;
+  EXPECT_TRUE(wait_for_alert(alerts, [](const auto& a) { return a["subject"] == "/etc/shadow"; }, 15s))
+      << again.output();
+  EXPECT_EQ(again.output().find("learning the normal behaviour"), std::string::npos) << again.output();
+  EXPECT_EQ(again.terminate(), 0) << again.output();
+  sh("docker rm -f " + name + " >/dev/null");
+}
+
+TEST(DetectE2E, ProfilesCanBeExportedImportedAndReset) {
+  E2E_REQUIRE_HARNESS();
+  TempDir state;
+  const std::string alerts = state.path + "/alerts.jsonl";
+  const std::string name = e2e::unique_name("learn");
+  const std::string image = e2e::image();
+  e2e::Process agent(agent_argv(state.path, alerts));
+  ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
+  auto run = sh("docker run -d --network none --name " + name + " " + image +
+                " sh -c 'while true; do cat /etc/da-marker >/dev/null; sleep 0.2; done'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_TRUE(agent.wait_for_output("learning the normal behaviour of " + image, 15s)) << agent.output();
+  ASSERT_TRUE(agent.wait_for_output("learning ", 15s)) << agent.output();  // a progress line
+  const std::string cli = std::string(DA_BINARY) + " profiles ";
+  const std::string dir = " --state-dir " + state.path;
+  // Saved while learning, so `list` shows the progress.
+  bool listed = false;
+  for (int i = 0; i < 30 && !listed; ++i) {
+    listed = sh(cli + "list" + dir).output.find("learning") != std::string::npos;
+    if (!listed) std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_TRUE(listed) << sh(cli + "list" + dir).output;
+  // The profile on disk fills as the agent saves what it learned.
+  e2e::Shell shown{1, ""};
+  for (int i = 0; i < 40; ++i) {
+    shown = sh(cli + "show " + image + dir);
+    if (shown.output.find("r /etc/da-marker") != std::string::npos) break;
+    std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_NE(shown.output.find("r /etc/da-marker"), std::string::npos) << shown.output;
+
+  const std::string exported = state.path + "/exported.profile";
+  auto ex = sh(cli + "export " + image + " " + exported + dir);
+  ASSERT_EQ(ex.exit_code, 0) << ex.output;
+  auto reset = sh(cli + "reset " + image + dir);
+  ASSERT_EQ(reset.exit_code, 0) << reset.output;
+  EXPECT_TRUE(agent.wait_for_output("was reset: learning anew", 10s)) << agent.output();
+  auto im = sh(cli + "import " + exported + dir);
+  ASSERT_EQ(im.exit_code, 0) << im.output;
+  EXPECT_NE(sh(cli + "list" + dir).output.find(image), std::string::npos);
+
+  EXPECT_NE(sh(cli + "show no-such-image" + dir).exit_code, 0);
+  std::ofstream(state.path + "/garbage.profile") << "not a profile";
+  EXPECT_NE(sh(cli + "import " + state.path + "/garbage.profile" + dir).exit_code, 0);
+  EXPECT_EQ(agent.terminate(), 0) << agent.output();
+  sh("docker rm -f " + name + " >/dev/null");
+}
