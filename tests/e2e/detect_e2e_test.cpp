@@ -181,3 +181,38 @@ TEST(DetectE2E, ProfilesCanBeExportedImportedAndReset) {
   EXPECT_EQ(agent.terminate(), 0) << agent.output();
   sh("docker rm -f " + name + " >/dev/null");
 }
+
+TEST(DetectE2E, DetectorReadsTheAgentsRedisStreamThroughAConsumerGroup) {
+  E2E_REQUIRE_HARNESS();
+  TempDir state;
+  const std::string alerts = state.path + "/alerts.jsonl";
+  const std::string stream = e2e::unique_name("da-e2e-detect");
+  const std::string name = e2e::unique_name("remote");
+  const std::string image = e2e::image();
+
+  e2e::Process agent({DA_BINARY, "agent", "--redis", e2e::redis_url(), "--stream", stream});
+  ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
+  e2e::Process detector({DA_BINARY, "detect", "--redis", e2e::redis_url(), "--stream", stream,
+                         "--group", "e2e-detectors", "--state-dir", state.path, "--alert-json",
+                         alerts, "--learn-min-seconds", "8", "--learn-quiet-seconds", "4"});
+  ASSERT_TRUE(detector.wait_for_output("Detecting from Redis stream " + stream, 10s))
+      << detector.output();
+  auto run = sh("docker run -d --network none --name " + name + " " + image +
+                " sh -c 'while true; do cat /etc/da-marker >/dev/null; sleep 0.2; done'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  // The container's name and image travel with the batches: the detector has no Docker access.
+  ASSERT_TRUE(detector.wait_for_output("profile of " + image + " is stable", 90s))
+      << detector.output() << agent.output();
+  auto exec = sh("docker exec " + name + " cat /etc/shadow");
+  ASSERT_EQ(exec.exit_code, 0) << exec.output;
+  EXPECT_TRUE(wait_for_alert(
+      alerts, [&](const auto& a) { return a["subject"] == "/etc/shadow" && a["container_name"] == name; },
+      15s))
+      << detector.output();
+  EXPECT_EQ(agent.terminate(), 0) << agent.output();
+  EXPECT_EQ(detector.terminate(), 0) << detector.output();
+  // Every batch read was acknowledged to the group.
+  auto pending = sh("redis-cli -u " + e2e::redis_url() + " XPENDING " + stream + " e2e-detectors");
+  EXPECT_EQ(trim(pending.output).substr(0, 1), "0") << pending.output;
+  sh("docker rm -f " + name + " >/dev/null");
+}
