@@ -69,7 +69,7 @@ struct EvalOptions {
   std::string train_dir, normal_dir, attack_dir;
   bool json = false;
   std::string roc_svg;
-  int order = 7;
+  int order = 6;  // the live engine's n-gram length (kProfileOrder)
   double threshold_quantile = 0.99;
 };
 int eval_command(const EvalOptions& options);

@@ -58,8 +58,9 @@ double calibrate_threshold(const std::vector<Trace>& training, int order, double
     for (size_t i = 0; i < training.size(); ++i)
       if (static_cast<int>(i % folds) != f) fit.push_back(&training[i]);
     NgramModel model = train(fit, order);
+    NgramModel::Stream stream(model);
     for (size_t i = f; i < training.size(); i += folds)
-      held_out.push_back(model.mean_surprise(training[i].calls));
+      held_out.push_back(stream.mean(training[i].calls));
     progress.step(f + 1);
   }
   return quantile(held_out, quantile_q);
@@ -90,10 +91,11 @@ int eval_command(const EvalOptions& o) {
   std::chrono::duration<double> scoring_time{0};
   auto score_all = [&](const std::vector<Trace>& traces, const char* label) {
     std::vector<double> scores;
+    NgramModel::Stream stream(model);
     Progress progress(label, traces.size());
     for (size_t i = 0; i < traces.size(); ++i) {
       const auto start = std::chrono::steady_clock::now();
-      scores.push_back(model.mean_surprise(traces[i].calls));
+      scores.push_back(stream.mean(traces[i].calls));
       scoring_time += std::chrono::steady_clock::now() - start;
       calls += traces[i].calls.size();
       progress.step(i + 1);

@@ -86,6 +86,10 @@ float NgramModel::backoff_surprise(const int32_t* history, int history_len, int3
 void NgramModel::finalize() {
   if (finalized_) return;
   vocabulary_ = static_cast<double>(symbols_.size());
+  packed_keys_ = order_ * kBits <= 63;
+  for (const auto& [symbol, count] : symbols_)
+    if (symbol < 0 || symbol >= static_cast<int32_t>(kOutOfRange)) packed_keys_ = false;
+  context_mask_ = (order_ - 1) * kBits >= 64 ? ~0ULL : (1ULL << ((order_ - 1) * kBits)) - 1;
   // Precompute the surprise of every (full context, next) pair seen in training.
   const size_t n = distinct_ngrams_.size() / order_;
   size_t capacity = 16;
@@ -95,8 +99,17 @@ void NgramModel::finalize() {
   fast_mask_ = capacity - 1;
   for (size_t g = 0; g < n; ++g) {
     const int32_t* ngram = &distinct_ngrams_[g * order_];
-    const uint64_t key = pair_hash(context_hash(ngram, order_ - 1), ngram[order_ - 1]) | 1;
-    size_t slot = key & fast_mask_;
+    uint64_t key;
+    size_t slot;
+    if (packed_keys_) {
+      uint64_t packed = 0;
+      for (int i = 0; i < order_; ++i) packed = (packed << kBits) | code(ngram[i]);
+      key = packed | (1ULL << 63);  // key 0 marks an empty slot
+      slot = mix(packed) & fast_mask_;
+    } else {
+      key = pair_hash(context_hash(ngram, order_ - 1), ngram[order_ - 1]) | 1;
+      slot = key & fast_mask_;
+    }
     while (fast_keys_[slot] != 0 && fast_keys_[slot] != key) slot = (slot + 1) & fast_mask_;
     fast_keys_[slot] = key;
     fast_values_[slot] = backoff_surprise(ngram, order_ - 1, ngram[order_ - 1]);
@@ -106,8 +119,24 @@ void NgramModel::finalize() {
   finalized_ = true;
 }
 
+bool NgramModel::lookup_packed(uint64_t packed_ngram, float& out) const {
+  const uint64_t key = packed_ngram | (1ULL << 63);
+  for (size_t slot = mix(packed_ngram) & fast_mask_; fast_keys_[slot] != 0;
+       slot = (slot + 1) & fast_mask_)
+    if (fast_keys_[slot] == key) {
+      out = fast_values_[slot];
+      return true;
+    }
+  return false;
+}
+
 float NgramModel::surprise_at(const int32_t* history, int history_len, int32_t next) const {
-  if (history_len == order_ - 1) {
+  if (history_len == order_ - 1 && packed_keys_) {
+    uint64_t packed = 0;
+    for (int i = 0; i < history_len; ++i) packed = (packed << kBits) | code(history[i]);
+    float s;
+    if (lookup_packed((packed << kBits) | code(next), s)) return s;
+  } else if (history_len == order_ - 1) {
     // Key 0 marks an empty slot, so keys have their low bit set.
     const uint64_t key = pair_hash(context_hash(history, history_len), next) | 1;
     for (size_t slot = key & fast_mask_; fast_keys_[slot] != 0; slot = (slot + 1) & fast_mask_)
@@ -130,27 +159,79 @@ double NgramModel::mean_surprise(std::span<const int32_t> trace) const {
   if (trace.empty()) return 0.0;
   // The streaming form pads the first calls itself: no per-trace copy or buffer.
   Stream stream(*this);
+  return stream.mean(trace);
+}
+
+double NgramModel::Stream::mean(std::span<const int32_t> trace) {
+  reset();
+  if (trace.empty()) return 0.0;
   double sum = 0;
-  for (int32_t call : trace) sum += stream.next(call);
+  for (int32_t call : trace) sum += next(call);
   return sum / static_cast<double>(trace.size());
+}
+
+NgramModel::Stream::Stream(const NgramModel& model) : model_(&model) { reset(); }
+
+void NgramModel::Stream::reset() {
+  filled_ = 0;
+  packed_ = 0;
+  for (int i = 0; i < model_->order_ - 1; ++i) packed_ = (packed_ << kBits) | kStartCode;
+}
+
+void NgramModel::Stream::push(int32_t call) {
+  const int keep = model_->order_ - 1;
+  packed_ = ((packed_ << kBits) | code(call)) & model_->context_mask_;
+  if (keep == 0) return;
+  if (filled_ < keep) {
+    history_[filled_++] = call;
+  } else {
+    for (int i = 1; i < keep; ++i) history_[i - 1] = history_[i];
+    history_[keep - 1] = call;
+  }
 }
 
 float NgramModel::Stream::next(int32_t call) {
   const int keep = model_->order_ - 1;
   float s;
+  size_t cache_slot = 0;
+  if (model_->packed_keys_) {
+    const uint64_t ngram = (packed_ << kBits) | code(call);
+    if (model_->lookup_packed(ngram, s)) {
+      push(call);
+      return s;
+    }
+    // Only exact keys are cached: calls outside the packed range share a code, so skip them.
+    bool exact = code(call) != kOutOfRange;
+    for (int i = 0; i < keep && exact; ++i) exact = ((ngram >> (kBits * (i + 1))) & 511) != kOutOfRange;
+    if (exact) {
+      if (miss_keys_.empty()) {
+        miss_keys_.assign(kMissCacheSize, 0);
+        miss_values_.assign(kMissCacheSize, 0.f);
+      }
+      const uint64_t key = ngram | (1ULL << 63);
+      cache_slot = mix(ngram) & (kMissCacheSize - 1);
+      if (miss_keys_[cache_slot] == key) {
+        push(call);
+        return miss_values_[cache_slot];
+      }
+      miss_keys_[cache_slot] = key;
+      cache_slot += 1;  // remembered below, after computing (0 means "do not cache")
+    }
+  }
   if (filled_ < keep) {
     // Before `keep` calls were seen, the context is padded with start markers as in training.
     int32_t padded[16];
     const int pad = keep - filled_;
     for (int i = 0; i < pad; ++i) padded[i] = kStart;
     for (int i = 0; i < filled_; ++i) padded[pad + i] = history_[i];
-    s = model_->surprise_at(padded, keep, call);
-    history_[filled_++] = call;
+    s = model_->packed_keys_ ? model_->backoff_surprise(padded, keep, call)
+                             : model_->surprise_at(padded, keep, call);
   } else {
-    s = model_->surprise_at(history_, keep, call);
-    for (int i = 1; i < keep; ++i) history_[i - 1] = history_[i];
-    if (keep > 0) history_[keep - 1] = call;
+    s = model_->packed_keys_ ? model_->backoff_surprise(history_, keep, call)
+                             : model_->surprise_at(history_, keep, call);
   }
+  if (cache_slot) miss_values_[cache_slot - 1] = s;
+  push(call);
   return s;
 }
 

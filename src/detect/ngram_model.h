@@ -42,21 +42,43 @@ class NgramModel {
   // Mean surprise of the trace: its per-call perplexity in log units.
   double mean_surprise(std::span<const int32_t> trace) const;
 
-  // Streaming form for live scoring: feeds one call at a time.
+  // Streaming form for live scoring: feeds one call at a time. Keeps the context packed
+  // (9 bits per call) as it rolls, so a call seen in training costs one mix and one probe.
   class Stream {
    public:
-    explicit Stream(const NgramModel& model) : model_(&model) {}
+    explicit Stream(const NgramModel& model);
     float next(int32_t call);
-    void reset() { filled_ = 0; }
+    // Adds a call to the context without scoring it (to carry a context over to a new model).
+    void push(int32_t call);
+    void reset();
+    // Mean surprise of a whole trace, from a fresh context (the miss cache is kept).
+    double mean(std::span<const int32_t> trace);
 
    private:
     const NgramModel* model_;
     int32_t history_[16] = {};
     int filled_ = 0;
+    uint64_t packed_ = 0;  // the last order-1 calls' codes, kStart-padded
+    // Unseen n-grams recur (an attack loops too): their back-off results are remembered in a
+    // small direct-mapped cache, kept across reset() so one stream can score many traces.
+    static constexpr size_t kMissCacheSize = 4096;
+    std::vector<uint64_t> miss_keys_;
+    std::vector<float> miss_values_;
   };
 
  private:
   float surprise_at(const int32_t* history, int history_len, int32_t next) const;
+  // Packed n-grams: 9 bits per call, exact (no hash collisions), when order*9 fits 63 bits and
+  // every trained call number is below kOutOfRange.
+  static constexpr int kBits = 9;
+  static constexpr uint64_t kStartCode = 511;
+  static constexpr uint64_t kOutOfRange = 510;  // calls never seen in training land here
+  static uint64_t code(int32_t call) {
+    return call == kStart ? kStartCode
+           : (call >= 0 && call < static_cast<int32_t>(kOutOfRange)) ? static_cast<uint64_t>(call)
+                                                                     : kOutOfRange;
+  }
+  bool lookup_packed(uint64_t packed_ngram, float& out) const;
   float backoff_surprise(const int32_t* history, int history_len, int32_t next) const;
 
   struct ContextStats {
@@ -76,6 +98,8 @@ class NgramModel {
   std::vector<uint64_t> fast_keys_;
   std::vector<float> fast_values_;
   uint64_t fast_mask_ = 0;
+  bool packed_keys_ = false;
+  uint64_t context_mask_ = 0;  // (order-1)*9 bits
 };
 
 }  // namespace da

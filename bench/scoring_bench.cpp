@@ -1,0 +1,135 @@
+// Detection throughput (issue 3 target: >= 20 M syscalls/s per core scored).
+//   build/bench/scoring_bench [--benchmark_repetitions=5 --benchmark_report_aggregates_only=true]
+// Uses the ADFA-LD subset when present (DA_DATASETS, else ../shared/datasets), synthetic traces
+// otherwise. items_per_second is syscalls (or events) per second on one core.
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+
+#include "detect/detector.h"
+#include "detect/ngram_model.h"
+#include "eval/trace_dataset.h"
+
+namespace da {
+namespace {
+
+struct Corpus {
+  std::vector<Trace> train, normal, attack;
+  bool real = false;
+};
+
+// A synthetic program: a Markov chain over 40 calls with a few likely successors each.
+std::vector<Trace> synthetic(int traces, int length, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<Trace> out(traces);
+  for (auto& t : out) {
+    int32_t call = 0;
+    for (int i = 0; i < length; ++i) {
+      call = static_cast<int32_t>((call * 7 + 1 + rng() % 3) % 40);
+      t.calls.push_back(call);
+    }
+  }
+  return out;
+}
+
+const Corpus& corpus() {
+  static Corpus c = [] {
+    Corpus c;
+    const char* env = std::getenv("DA_DATASETS");
+    const std::string root = env ? env : std::string(DA_SOURCE_DIR) + "/../shared/datasets";
+    const std::string adfa = root + "/adfa-ld";
+    if (std::filesystem::exists(adfa + "/Training_Data_Master")) {
+      auto train = load_traces(adfa + "/Training_Data_Master", DatasetFormat::kAdfa);
+      auto normal = load_traces(adfa + "/Validation_Data_Master", DatasetFormat::kAdfa);
+      auto attack = load_traces(adfa + "/Attack_Data_Master", DatasetFormat::kAdfa);
+      if (train && normal && attack) {
+        c.train = std::move(*train);
+        c.normal = std::move(*normal);
+        c.attack = std::move(*attack);
+        c.real = true;
+        return c;
+      }
+    }
+    c.train = synthetic(800, 500, 1);
+    c.normal = synthetic(2000, 500, 2);
+    c.attack = synthetic(400, 500, 3);
+    return c;
+  }();
+  return c;
+}
+
+const NgramModel& model(int order) {
+  static std::map<int, std::unique_ptr<NgramModel>> models;
+  auto& m = models[order];
+  if (!m) {
+    m = std::make_unique<NgramModel>(order);
+    for (const auto& t : corpus().train) m->add_trace(t.calls);
+    m->finalize();
+  }
+  return *m;
+}
+
+void score(benchmark::State& state, const std::vector<Trace>& traces) {
+  const NgramModel& m = model(static_cast<int>(state.range(0)));
+  state.SetLabel(corpus().real ? "ADFA-LD" : "synthetic");
+  uint64_t calls = 0;
+  for (auto _ : state) {
+    double sum = 0;
+    NgramModel::Stream stream(m);
+    for (const auto& t : traces) {
+      sum += stream.mean(t.calls);
+      calls += t.calls.size();
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(calls));
+}
+
+void BM_ScoreNormalTraces(benchmark::State& state) { score(state, corpus().normal); }
+void BM_ScoreAttackTraces(benchmark::State& state) { score(state, corpus().attack); }
+BENCHMARK(BM_ScoreNormalTraces)->Arg(6)->Arg(7)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ScoreAttackTraces)->Arg(6)->Arg(7)->Unit(benchmark::kMillisecond);
+
+// The whole live path per event: program and thread lookup, resource checks, window scoring.
+void BM_DetectorObserveLearnedWorkload(benchmark::State& state) {
+  int64_t now = 1'800'000'000;
+  DetectorConfig config;
+  config.learning = {10, 5};
+  config.progress_interval_seconds = 1'000'000;
+  Detector detector(config, nullptr, [](const Anomaly&) {}, [](const std::string&) {},
+                    [&now] { return now; });
+  const ContainerMeta meta{"bench", "bench:1", "sha256:bench"};
+  auto event = [](int32_t tid, int32_t nr) {
+    SyscallEvent e;
+    e.container_id = std::string(64, 'b');
+    e.pid = e.tid = tid;
+    e.comm = "worker";
+    e.exe = "/usr/bin/worker";
+    e.syscall_nr = nr;
+    if (nr == SYS_openat) e.args = {int64_t{-100}, std::string("/etc/app.conf"), int64_t{O_RDONLY}, uint64_t{0}};
+    return e;
+  };
+  std::vector<SyscallEvent> workload;
+  for (const auto& t : synthetic(8, 2000, 4)) {
+    const int32_t tid = static_cast<int32_t>(workload.size() % 7 + 100);
+    for (int32_t c : t.calls) workload.push_back(event(tid, c == 39 ? SYS_openat : c));
+  }
+  for (int s = 0; s < 12; ++s, ++now) {
+    for (const auto& e : workload) detector.observe(e, "h", meta);
+    detector.tick();
+  }
+  state.SetLabel(state_name(detector.profile(meta.image_id)->state));
+  for (auto _ : state)
+    for (const auto& e : workload) detector.observe(e, "h", meta);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * workload.size()));
+}
+BENCHMARK(BM_DetectorObserveLearnedWorkload)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace da
+
+BENCHMARK_MAIN();
