@@ -15,3 +15,11 @@ add_library(da_msgpack INTERFACE)
 target_include_directories(da_msgpack SYSTEM INTERFACE ${MSGPACK_INCLUDE_DIR})
 target_compile_definitions(da_msgpack INTERFACE MSGPACK_NO_BOOST MSGPACK_DEFAULT_API_VERSION=3)
 add_library(da::msgpack ALIAS da_msgpack)
+
+# yaml-cpp (--config): Debian's CMake config names the target yaml-cpp.
+find_package(yaml-cpp REQUIRED)
+if(TARGET yaml-cpp::yaml-cpp)
+  add_library(da::yaml_cpp ALIAS yaml-cpp::yaml-cpp)
+else()
+  add_library(da::yaml_cpp ALIAS yaml-cpp)
+endif()

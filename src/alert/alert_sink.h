@@ -15,6 +15,13 @@ class AlertSink {
   virtual std::string name() const = 0;
   // Delivers one alert; an error is retried by the dispatcher.
   virtual Status deliver(const Anomaly& anomaly) = 0;
+  // Called about once a second and at the end: a sink that batches (email digest) sends what
+  // is due.
+  virtual Status flush() { return ok_status(); }
+  // The agent is stopping: send whatever is batched, due or not.
+  virtual Status drain() { return flush(); }
+  // Alerts for this sink are kept on disk until delivered (network sinks).
+  virtual bool durable() const { return false; }
 };
 
 }  // namespace da

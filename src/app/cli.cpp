@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "app/config_file.h"
 #include "app/signals.h"
 
 namespace da {
@@ -27,6 +28,45 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o, bool with_docker) {
   cmd->add_option("--batch-size", o.batch_size, "events per batch")
       ->default_val(o.batch_size)
       ->check(CLI::Range(1, 65536));
+}
+
+void add_alert_options(CLI::App* cmd, AlertSettings& a) {
+  cmd->add_option("--alert-json", a.json_file, "append each alert to FILE as one JSON line");
+  cmd->add_option("--smtp-url", a.email.smtp_url,
+                  "email alerts through smtp://host:port (STARTTLS if offered) or smtps://host:port");
+  cmd->add_option("--email-from", a.email.from, "sender address of alert emails");
+  cmd->add_option("--email-to", a.email.to, "recipient of alert emails (repeatable)");
+  cmd->add_option("--smtp-credentials", a.email.credentials_file,
+                  "file with one line username:password (else $DA_SMTP_USERNAME/$DA_SMTP_PASSWORD)");
+  cmd->add_flag("--smtp-require-tls", a.email.require_tls, "smtp://: send only over STARTTLS");
+  cmd->add_option("--smtp-ca-file", a.email.ca_file, "trust this CA (PEM) for the SMTP server");
+  cmd->add_flag("--smtp-insecure", a.email.insecure, "do not verify the SMTP server's certificate");
+  cmd->add_option("--email-digest-minutes", a.email.digest_minutes,
+                  "send medium/low alerts as one digest email per period (high: at once)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--webhook-url", a.webhook.url,
+                  "POST each alert as falcosidekick-compatible JSON to this http(s) URL");
+  cmd->add_option("--webhook-header", a.webhook.headers, "extra HTTP header 'Name: value' (repeatable)");
+  cmd->add_option("--webhook-ca-file", a.webhook.ca_file, "trust this CA (PEM) for the webhook");
+  cmd->add_option("--syslog", a.syslog.target, "send alerts to syslog: unix:///dev/log or udp://host:port");
+  cmd->add_option("--syslog-facility", a.syslog.facility, "syslog facility")->default_val(a.syslog.facility);
+  cmd->add_option("--alert-window-seconds", a.noise.window_seconds,
+                  "the same anomaly in the same container within this window is one alert with a count")
+      ->default_val(a.noise.window_seconds)
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--alert-rate-per-minute", a.noise.rate_per_minute,
+                  "alerts per container per minute (0: no limit); high severity is never limited")
+      ->default_val(a.noise.rate_per_minute)
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--outbox-limit", a.outbox_limit,
+                  "alerts kept on disk per output while it cannot deliver")
+      ->default_val(a.outbox_limit)
+      ->check(CLI::PositiveNumber);
+}
+
+void add_config_option(CLI::App* cmd) {
+  // Read before parsing (main_entry): here only so that CLI11 accepts it.
+  cmd->add_option("--config", "YAML configuration file (see docker-anomalies.example.yaml)");
 }
 
 void add_learning_options(CLI::App* cmd, long long& min_seconds, long long& quiet_seconds) {
@@ -53,7 +93,7 @@ void add_detection_options(CLI::App* cmd, DetectionOptions& o) {
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--seed-from-previous-tag", o.seed_from_previous_tag,
                 "a new tag of an image starts from the profile of its newest other tag");
-  cmd->add_option("--alert-json", o.alert_json, "append each alert to FILE as one JSON line");
+  add_alert_options(cmd, o.alerts);
   cmd->add_option("--min-threshold", o.min_threshold,
                   "lowest alarm threshold: mean surprise (nats) per call over the window")
       ->default_val(o.min_threshold)
@@ -151,6 +191,23 @@ int main_entry(int argc, char** argv) {
       ->default_val(eval_opts.threshold_quantile)
       ->check(CLI::Range(0.5, 1.0));
 
+  AlertTestOptions alert_test_opts;
+  auto* alert_test = app.add_subcommand(
+      "alert-test", "send one test alert through every configured output; fails if any fails");
+  add_state_dir_option(alert_test, alert_test_opts.state_dir);
+  add_alert_options(alert_test, alert_test_opts.alerts);
+
+  for (auto* cmd : {run, agent, detect, profiles, alert_test}) add_config_option(cmd);
+  for (auto* sub : profiles->get_subcommands({})) add_config_option(sub);
+  if (const std::string config = find_config_argument(argc, argv); !config.empty()) {
+    auto loaded = load_config_file(
+        config, ConfigTargets{&run_opts, &agent_opts, &detect_opts, &profiles_opts, &alert_test_opts});
+    if (!loaded) {
+      std::fprintf(stderr, "error: %s\n", loaded.error().message.c_str());
+      return 2;
+    }
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -159,6 +216,7 @@ int main_entry(int argc, char** argv) {
   if (*run) return run_command(run_opts);
   if (*agent) return agent_command(agent_opts);
   if (*detect) return detect_command(detect_opts);
+  if (*alert_test) return alert_test_command(alert_test_opts);
   if (*profiles) {
     for (auto* sub : profiles->get_subcommands()) profiles_opts.action = sub->get_name();
     if (profiles_opts.action == "reset" && profiles_opts.image.empty() && !profiles_opts.all) {

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "alert/alert_settings.h"
+
 namespace da {
 
 // How the engine learns and where it keeps profiles and writes alerts (run, detect).
@@ -16,7 +18,7 @@ struct DetectionOptions {
   bool seed_from_previous_tag = false;
   double min_threshold = 2.0;
   int window = 16;
-  std::string alert_json;  // append alerts as JSON lines
+  AlertSettings alerts;
 };
 
 struct CaptureOptions {
@@ -55,6 +57,13 @@ struct ProfilesOptions {
   long long learn_quiet_seconds = 3600;
 };
 int profiles_command(const ProfilesOptions& options);
+
+struct AlertTestOptions {
+  std::string state_dir = "/var/lib/docker-anomalies";
+  AlertSettings alerts;
+};
+// Sends one test alert through every configured sink; non-zero with the reason if any failed.
+int alert_test_command(const AlertTestOptions& options);
 
 struct DumpOptions {
   std::string redis_url;

@@ -1,7 +1,7 @@
 #include "app/detection_pipeline.h"
 
 #include "alert/console_sink.h"
-#include "alert/json_lines_sink.h"
+#include "alert/sink_factory.h"
 
 namespace da {
 
@@ -16,25 +16,35 @@ DetectorConfig detector_config(const DetectionOptions& o) {
   return c;
 }
 
+namespace {
+
+DispatcherSettings dispatcher_settings(const DetectionOptions& o) {
+  DispatcherSettings s;
+  s.outbox_dir = std::filesystem::path(o.state_dir) / "outbox";
+  s.queue_limit = o.alerts.outbox_limit;
+  return s;
+}
+
+}  // namespace
+
 DetectionPipeline::DetectionPipeline(const DetectionOptions& options, Console& console)
     : console_(console), store_(options.state_dir),
-      dispatcher_([&console](const std::string& m) { console.error(m); }) {}
+      dispatcher_([&console](const std::string& m) { console.error(m); }, dispatcher_settings(options)),
+      gate_(options.alerts.noise, [this](const Anomaly& a) { dispatcher_.publish(a); },
+            [&console](const std::string& m) { console.line(m); }) {}
 
 Result<std::unique_ptr<DetectionPipeline>> DetectionPipeline::create(
     const DetectionOptions& options, Console& console) {
   std::unique_ptr<DetectionPipeline> p(new DetectionPipeline(options, console));
   if (auto s = p->store_.prepare(); !s)
     return Error{s.error().message + " (set --state-dir to a writable directory)"};
+  auto sinks = make_alert_sinks(options.alerts);
+  if (!sinks) return sinks.error();
   p->dispatcher_.add_sink(std::make_unique<ConsoleSink>(console));
-  if (!options.alert_json.empty()) {
-    auto sink = JsonLinesSink::open(options.alert_json);
-    if (!sink) return sink.error();
-    p->dispatcher_.add_sink(std::move(*sink));
-  }
+  for (auto& sink : *sinks) p->dispatcher_.add_sink(std::move(sink));
   DetectionPipeline* self = p.get();
   p->detector_ = std::make_unique<Detector>(
-      detector_config(options), &p->store_,
-      [self](const Anomaly& a) { self->dispatcher_.publish(a); },
+      detector_config(options), &p->store_, [self](const Anomaly& a) { self->gate_.offer(a); },
       [&console](const std::string& m) { console.line(m); });
   return p;
 }
@@ -43,19 +53,27 @@ void DetectionPipeline::on_event(const SyscallEvent& event, const EventContext& 
   detector_->observe(event, context.host, context.container);
 }
 
-void DetectionPipeline::on_tick() { detector_->tick(); }
+void DetectionPipeline::on_tick() {
+  detector_->tick();
+  gate_.tick();
+}
 
 std::string DetectionPipeline::finish() {
   if (finished_) return {};
   finished_ = true;
   detector_->save_all();
+  gate_.flush();
   dispatcher_.finish();
   std::string summary = std::to_string(detector_->anomalies_reported()) + " anomalies reported";
   if (detector_->anomalies_folded())
     summary += " (" + std::to_string(detector_->anomalies_folded()) +
                " lesser novelties of new programs folded into their program's alert)";
-  for (const auto& s : dispatcher_.stats())
+  if (gate_.aggregated()) summary += "; " + std::to_string(gate_.aggregated()) + " repeats aggregated";
+  if (gate_.rate_limited()) summary += "; " + std::to_string(gate_.rate_limited()) + " held back by the rate limit";
+  for (const auto& s : dispatcher_.stats()) {
     if (s.failed) summary += "; " + std::to_string(s.failed) + " not delivered to " + s.name;
+    if (s.kept) summary += "; " + std::to_string(s.kept) + " kept in the outbox of " + s.name;
+  }
   for (const auto& p : detector_->summaries())
     summary += "\n  profile " + p.image + ": " + state_name(p.state) + ", " + p.progress_text;
   return summary;

@@ -1,9 +1,11 @@
 #pragma once
-// The detection side as `run` and `detect` share it: events -> Detector -> AlertDispatcher ->
-// sinks (console, --alert-json). An EventHandler, so the consumer thread drives it.
+// The detection side as `run` and `detect` share it:
+//   events -> Detector -> AlertGate (noise control) -> AlertDispatcher -> sinks
+// An EventHandler, so the consumer thread drives it.
 #include <memory>
 
 #include "alert/alert_dispatcher.h"
+#include "alert/alert_gate.h"
 #include "app/commands.h"
 #include "app/console.h"
 #include "app/event_consumer.h"
@@ -29,6 +31,7 @@ class DetectionPipeline final : public EventHandler {
   Console& console_;
   ProfileStore store_;
   AlertDispatcher dispatcher_;
+  AlertGate gate_;
   std::unique_ptr<Detector> detector_;
   bool finished_ = false;
 };

@@ -45,6 +45,8 @@ struct Anomaly {
   double threshold = 0;
   std::string explanation;  // one sentence, in words
   std::string profile_state;
+  uint64_t count = 1;  // occurrences this alert stands for (noise control aggregates repeats)
+  bool test = false;   // sent by `alert-test`
 };
 
 const char* kind_name(AnomalyKind kind);

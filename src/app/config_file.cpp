@@ -1,0 +1,188 @@
+#include "app/config_file.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstring>
+#include <functional>
+#include <map>
+#include <set>
+#include <vector>
+
+namespace da {
+namespace {
+
+struct ConfigError {
+  std::string message;
+};
+
+// Reads one YAML map, refusing keys it was not told about.
+class Section {
+ public:
+  Section(const YAML::Node& node, std::string path) : node_(node), path_(std::move(path)) {
+    if (node_ && !node_.IsNull() && !node_.IsMap()) throw ConfigError{where() + " must be a map"};
+  }
+
+  template <class T>
+  void get(const char* key, std::function<void(const T&)> apply) {
+    known_.insert(key);
+    if (!node_ || node_.IsNull()) return;
+    const YAML::Node v = node_[key];
+    if (!v || v.IsNull()) return;
+    try {
+      apply(v.as<T>());
+    } catch (const YAML::Exception&) {
+      throw ConfigError{"'" + name(key) + "' has the wrong type (line " + std::to_string(v.Mark().line + 1) + ")"};
+    }
+  }
+  Section section(const char* key) {
+    known_.insert(key);
+    return Section(node_ && !node_.IsNull() ? node_[key] : YAML::Node(), name(key));
+  }
+  void check_unknown() const {
+    if (!node_ || node_.IsNull()) return;
+    for (const auto& kv : node_) {
+      const std::string key = kv.first.as<std::string>();
+      if (!known_.count(key))
+        throw ConfigError{"unknown key '" + name(key.c_str()) + "' (line " +
+                          std::to_string(kv.first.Mark().line + 1) + ")"};
+    }
+  }
+
+ private:
+  std::string name(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
+  std::string where() const { return path_.empty() ? "the file" : "'" + path_ + "'"; }
+  YAML::Node node_;
+  std::string path_;
+  std::set<std::string> known_;
+};
+
+template <class T>
+std::function<void(const T&)> set_all(std::vector<T*> targets) {
+  return [targets](const T& v) {
+    for (T* t : targets)
+      if (t) *t = v;
+  };
+}
+
+}  // namespace
+
+Status load_config_file(const std::string& path, const ConfigTargets& t) {
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    Section top(root, "");
+    std::vector<CaptureOptions*> captures{t.run, t.agent};
+    std::vector<DetectionOptions*> detections{t.run ? &t.run->detection : nullptr,
+                                              t.detect ? &t.detect->detection : nullptr};
+    auto each_capture = [&](auto member) {
+      std::vector<std::decay_t<decltype(t.run->*member)>*> out;
+      for (auto* c : captures)
+        if (c) out.push_back(&(c->*member));
+      return out;
+    };
+    auto each_detection = [&](auto member) {
+      std::vector<std::decay_t<decltype(t.run->detection.*member)>*> out;
+      for (auto* d : detections)
+        if (d) out.push_back(&(d->*member));
+      return out;
+    };
+    std::vector<AlertSettings*> alerts;
+    for (auto* d : detections)
+      if (d) alerts.push_back(&d->alerts);
+    if (t.alert_test) alerts.push_back(&t.alert_test->alerts);
+    auto each_alert = [&](auto getter) {
+      using V = std::decay_t<decltype(getter(*alerts.front()))>;
+      std::vector<V*> out;
+      for (auto* a : alerts) out.push_back(&getter(*a));
+      return out;
+    };
+
+    top.get<std::string>("docker_host", set_all(each_capture(&CaptureOptions::docker_host)));
+    top.get<std::string>("backend", set_all(each_capture(&CaptureOptions::backend)));
+    top.get<std::string>("redis", [&](const std::string& v) {
+      for (auto* c : captures)
+        if (c) c->redis_url = v;
+      if (t.detect) t.detect->redis_url = v;
+    });
+    top.get<std::string>("stream", [&](const std::string& v) {
+      for (auto* c : captures)
+        if (c) c->stream = v;
+      if (t.detect) t.detect->stream = v;
+    });
+    top.get<std::string>("state_dir", [&](const std::string& v) {
+      for (auto* d : detections)
+        if (d) d->state_dir = v;
+      if (t.profiles) t.profiles->state_dir = v;
+      if (t.alert_test) t.alert_test->state_dir = v;
+    });
+
+    Section learning = top.section("learning");
+    learning.get<long long>("min_seconds", [&](const long long& v) {
+      for (auto* p : each_detection(&DetectionOptions::learn_min_seconds)) *p = v;
+      if (t.profiles) t.profiles->learn_min_seconds = v;
+    });
+    learning.get<long long>("quiet_seconds", [&](const long long& v) {
+      for (auto* p : each_detection(&DetectionOptions::learn_quiet_seconds)) *p = v;
+      if (t.profiles) t.profiles->learn_quiet_seconds = v;
+    });
+    learning.get<long long>("progress_seconds", set_all(each_detection(&DetectionOptions::progress_interval_seconds)));
+    learning.get<bool>("seed_from_previous_tag", set_all(each_detection(&DetectionOptions::seed_from_previous_tag)));
+    learning.check_unknown();
+
+    Section detection = top.section("detection");
+    detection.get<double>("min_threshold", set_all(each_detection(&DetectionOptions::min_threshold)));
+    detection.get<int>("window", set_all(each_detection(&DetectionOptions::window)));
+    detection.check_unknown();
+
+    if (!alerts.empty()) {
+      Section a = top.section("alerts");
+      a.get<std::string>("json_file", set_all(each_alert([](AlertSettings& s) -> std::string& { return s.json_file; })));
+      a.get<size_t>("outbox_limit", set_all(each_alert([](AlertSettings& s) -> size_t& { return s.outbox_limit; })));
+      Section email = a.section("email");
+      email.get<std::string>("smtp_url", set_all(each_alert([](AlertSettings& s) -> std::string& { return s.email.smtp_url; })));
+      email.get<std::string>("from", set_all(each_alert([](AlertSettings& s) -> std::string& { return s.email.from; })));
+      email.get<std::vector<std::string>>("to", set_all(each_alert([](AlertSettings& s) -> std::vector<std::string>& { return s.email.to; })));
+      email.get<bool>("require_tls", set_all(each_alert([](AlertSettings& s) -> bool& { return s.email.require_tls; })));
+      email.get<std::string>("credentials_file", set_all(each_alert([](AlertSettings& s) -> std::string& { return s.email.credentials_file; })));
+      email.get<std::string>("ca_file", set_all(each_alert([](AlertSettings& s) -> std::string& { return s.email.ca_file; })));
+      email.get<bool>("insecure", set_all(each_alert([](AlertSettings& s) -> bool& { return s.email.insecure; })));
+      email.get<int>("digest_minutes", set_all(each_alert([](AlertSettings& s) -> int& { return s.email.digest_minutes; })));
+      email.check_unknown();
+      Section webhook = a.section("webhook");
+      webhook.get<std::string>("url", set_all(each_alert([](AlertSettings& s) -> std::string& { return s.webhook.url; })));
+      webhook.get<std::vector<std::string>>("headers", set_all(each_alert([](AlertSettings& s) -> std::vector<std::string>& { return s.webhook.headers; })));
+      webhook.get<std::string>("ca_file", set_all(each_alert([](AlertSettings& s) -> std::string& { return s.webhook.ca_file; })));
+      webhook.get<bool>("insecure", set_all(each_alert([](AlertSettings& s) -> bool& { return s.webhook.insecure; })));
+      webhook.check_unknown();
+      Section syslog = a.section("syslog");
+      syslog.get<std::string>("target", set_all(each_alert([](AlertSettings& s) -> std::string& { return s.syslog.target; })));
+      syslog.get<std::string>("facility", set_all(each_alert([](AlertSettings& s) -> std::string& { return s.syslog.facility; })));
+      syslog.check_unknown();
+      Section noise = a.section("noise");
+      noise.get<int>("window_seconds", set_all(each_alert([](AlertSettings& s) -> int& { return s.noise.window_seconds; })));
+      noise.get<int>("rate_per_minute", set_all(each_alert([](AlertSettings& s) -> int& { return s.noise.rate_per_minute; })));
+      noise.check_unknown();
+      a.check_unknown();
+    } else {
+      top.section("alerts");
+    }
+    top.check_unknown();
+    return ok_status();
+  } catch (const ConfigError& e) {
+    return Error{path + ": " + e.message};
+  } catch (const YAML::BadFile&) {
+    return Error{"cannot read the config file " + path + ": " + std::strerror(errno)};
+  } catch (const YAML::Exception& e) {
+    return Error{path + ": " + e.what()};
+  }
+}
+
+std::string find_config_argument(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) break;
+    if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) return argv[i + 1];
+    if (std::strncmp(argv[i], "--config=", 9) == 0) return argv[i] + 9;
+  }
+  return {};
+}
+
+}  // namespace da
