@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "capture/ebpf_backend.h"
 #include "capture/ptrace_backend.h"
 #include "core/event_json.h"
 #include "docker/docker_api.h"
@@ -102,24 +103,44 @@ Result<std::unique_ptr<CaptureSession>> CaptureSession::create(const CaptureOpti
       s->consumer_->add_handler(*s->handlers_.back());
     }
   }
-  if (options.backend != "ptrace")
-    return Error{"unknown capture backend '" + options.backend + "' (available: ptrace)"};
-  s->backend_ = std::make_unique<PtraceBackend>(s->channel_, s->monitor_);
-  s->monitor_.set_backend(s->backend_.get());
+  if (options.backend != "ptrace" && options.backend != "ebpf" && options.backend != "auto")
+    return Error{"unknown capture backend '" + options.backend + "' (available: auto, ebpf, ptrace)"};
   return s;
 }
 
 Status CaptureSession::start() {
+  // The backend: ebpf where the kernel supports it (no stops, near-zero overhead), ptrace as
+  // the fallback; the console says which one runs and why.
+  if (options_.backend == "ebpf" || options_.backend == "auto") {
+    backend_ = std::make_unique<EbpfBackend>(channel_, monitor_);
+    if (auto s = backend_->start(); !s) {
+      backend_.reset();
+      if (options_.backend == "ebpf") return Error{"the ebpf backend cannot start: " + s.error().message};
+      console_.error("Capture backend: ptrace (eBPF unavailable: " + s.error().message + ")");
+    } else {
+      console_.error(std::string("Capture backend: ebpf (") +
+                    (options_.backend == "auto" ? "the kernel supports it" : "as asked") + ")");
+    }
+  }
+  if (!backend_) {
+    backend_ = std::make_unique<PtraceBackend>(channel_, monitor_);
+    if (options_.backend == "ptrace") console_.error("Capture backend: ptrace (as asked)");
+    if (auto s = backend_->start(); !s) return s;
+  }
+  monitor_.set_backend(backend_.get());
   shipper_->start();
   if (consumer_) consumer_->start();
-  return backend_->start();
+  return ok_status();
 }
 
 std::string CaptureSession::finish() {
   if (finished_) return {};
   finished_ = true;
-  backend_->stop();
-  const CaptureStats stats = backend_->stats();
+  CaptureStats stats;
+  if (backend_) {
+    backend_->stop();
+    stats = backend_->stats();
+  }
   shipper_->finish();
   if (consumer_) consumer_->finish();
   std::string summary = "captured " + std::to_string(channel_.captured()) + " syscalls, dropped " +

@@ -25,6 +25,7 @@ class CaptureSession {
                                                         bool consume, Console& console);
   ~CaptureSession();
 
+  // Valid after start().
   CaptureBackend& backend() { return *backend_; }
   ContainerMonitor& monitor() { return monitor_; }
   EventConsumer* consumer() { return consumer_.get(); }

@@ -11,9 +11,15 @@ namespace da {
 namespace {
 
 void add_capture_options(CLI::App* cmd, CaptureOptions& o, bool with_docker) {
-  cmd->add_option("--backend", o.backend, "capture backend")
-      ->check(CLI::IsMember({"ptrace"}))
-      ->default_val("ptrace");
+  if (with_docker)
+    cmd->add_option("--backend", o.backend,
+                    "capture backend: auto (ebpf where the kernel supports it, else ptrace), ebpf, ptrace")
+        ->check(CLI::IsMember({"auto", "ebpf", "ptrace"}))
+        ->default_val("auto");
+  else
+    cmd->add_option("--backend", o.backend, "capture backend (a host command is traced with ptrace)")
+        ->check(CLI::IsMember({"ptrace"}))
+        ->default_val("ptrace");
   if (with_docker)
     cmd->add_option("--docker-host", o.docker_host,
                     "Docker API endpoint (unix:///path or tcp://host:port); default $DOCKER_HOST "

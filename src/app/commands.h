@@ -22,7 +22,7 @@ struct DetectionOptions {
 };
 
 struct CaptureOptions {
-  std::string backend = "ptrace";
+  std::string backend = "auto";  // auto | ebpf | ptrace
   std::string docker_host;  // empty: DOCKER_HOST, else /var/run/docker.sock
   std::string redis_url;    // empty: the in-process queue
   std::string stream = "docker-anomalies:events";

@@ -1,0 +1,267 @@
+// Kernel side of the eBPF capture backend: every syscall of the monitored containers, filtered
+// in the kernel by pid namespace, delivered through a ring buffer.
+//
+// Arguments are read at syscall exit from the saved user registers (pt_regs still hold them),
+// so the common path is one program run per syscall. Only execve/execveat (whose memory is gone
+// once they succeed) and exit/exit_group (which never return) are handled at entry.
+//
+// Which container: the task's pid namespace at the level just below the agent's (containers
+// started by dockerd sit one level below the host). Taking that level rather than the task's
+// innermost namespace keeps a process that unshares a new pid namespace inside a container
+// (or runs a nested sandbox) visible. tp_btf programs dereference kernel pointers directly
+// (BTF-typed loads, no helper calls), which keeps the per-syscall cost small.
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "syscall_capture.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define NR_EXECVE 59
+#define NR_EXECVEAT 322
+#define NR_EXIT 60
+#define NR_EXIT_GROUP 231
+#define MAX_NR 1024
+
+// Set by the loader before load: the pid namespace level of the containers (agent's level + 1).
+const volatile unsigned int target_level = 1;
+
+
+// Pid namespace inode number -> container index. Filled by user space per monitored container.
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, DA_MAX_CONTAINERS);
+  __type(key, __u32);
+  __type(value, __u32);
+} targets SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, MAX_NR);
+  __type(key, __u32);
+  __type(value, struct da_arg_kinds);
+} arg_kinds SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 16 * 1024 * 1024);
+} events SEC(".maps");
+
+// Records the ring buffer had no room for, per CPU: reported, never silent.
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u64);
+} lost SEC(".maps");
+
+// Scratch space to build a record with strings (too large for the 512-byte stack).
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct da_syscall_record);
+} scratch SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct da_exec_record);
+} exec_scratch SEC(".maps");
+
+#define HEADER_SIZE (sizeof(struct da_syscall_record) - 2 * DA_MAX_STRING)
+
+// Waking the reader for every record costs the traced process an inter-processor wake-up per
+// syscall; the reader is woken only once a batch is waiting (and polls on a short timer).
+#define WAKEUP_BYTES (256 * 1024)
+static __always_inline __u64 wakeup_flag(void) {
+  return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+                                                                       : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void count_lost(void) {
+  __u32 zero = 0;
+  __u64* n = bpf_map_lookup_elem(&lost, &zero);
+  if (n) *n += 1;
+}
+
+// The container index of the current task, or NULL when it is not monitored.
+static __always_inline __u32* current_target(struct task_struct* task, __u32* ns_pid) {
+  struct pid* pid = task->thread_pid;
+  unsigned int level = pid->level;
+  if (level < target_level || target_level > 31) return 0;
+  __u32 inum = pid->numbers[target_level].ns->ns.inum;
+  __u32* index = bpf_map_lookup_elem(&targets, &inum);
+  if (!index) return 0;
+  if (level == target_level) {
+    *ns_pid = pid->numbers[target_level].nr;
+  } else {
+    struct upid inner = {};
+    bpf_probe_read_kernel(&inner, sizeof inner, &pid->numbers[level & 31]);
+    *ns_pid = inner.nr;
+  }
+  return index;
+}
+
+static __always_inline int is_runc(const char comm[16]) {
+  // runc setting up a docker exec inside the container is not the container's workload (the
+  // ptrace backend starts at the exec too); the exec'd command's calls carry its own name.
+  return comm[0] == 'r' && comm[1] == 'u' && comm[2] == 'n' && comm[3] == 'c' && comm[4] == ':';
+}
+
+static __always_inline void fill_header(struct da_syscall_record* r, struct task_struct* task,
+                                        __u32 container, __u32 ns_pid, int nr, long long ret,
+                                        const unsigned long long args[6]) {
+  // Direct (BTF) loads from the task rather than helper calls: this runs for every syscall.
+  r->type = DA_RECORD_SYSCALL;
+  r->container = container;
+  r->time_ns = bpf_ktime_get_ns();
+  __u64 id = bpf_get_current_pid_tgid();
+  r->pid = id >> 32;
+  r->tid = (__u32)id;
+  r->ns_pid = ns_pid;
+  r->ppid = task->real_parent->tgid;
+  r->uid = (__u32)bpf_get_current_uid_gid();
+  r->nr = nr;
+  r->ret = ret;
+#pragma unroll
+  for (int i = 0; i < 6; i++) r->args[i] = args[i];
+  r->string_arg[0] = r->string_arg[1] = DA_NO_STRING;
+  r->string_len[0] = r->string_len[1] = 0;
+}
+
+static __always_inline int emit(struct task_struct* task, __u32 container, __u32 ns_pid, int nr,
+                                long long ret, const unsigned long long args[6]) {
+  __u32 key = (__u32)nr;
+  struct da_arg_kinds* kinds = bpf_map_lookup_elem(&arg_kinds, &key);
+  if (!kinds || !kinds->any_string) {
+    // The common case: no strings, the record is written in place.
+    struct da_syscall_record* r = bpf_ringbuf_reserve(&events, HEADER_SIZE, 0);
+    if (!r) {
+      count_lost();
+      return 0;
+    }
+    bpf_get_current_comm(r->comm, sizeof r->comm);
+    if (is_runc(r->comm)) {
+      bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+      return 0;
+    }
+    fill_header(r, task, container, ns_pid, nr, ret, args);
+    bpf_ringbuf_submit(r, wakeup_flag());
+    return 0;
+  }
+
+  __u32 zero = 0;
+  struct da_syscall_record* r = bpf_map_lookup_elem(&scratch, &zero);
+  if (!r) return 0;
+  bpf_get_current_comm(r->comm, sizeof r->comm);
+  if (is_runc(r->comm)) return 0;
+  fill_header(r, task, container, ns_pid, nr, ret, args);
+  int found = 0;
+#pragma unroll
+  for (int i = 0; i < 6; i++) {
+    unsigned char kind = kinds->kind[i];
+    if (kind == DA_ARG_VALUE || found >= 2 || !args[i]) continue;
+    char* out = r->strings + (found ? DA_MAX_STRING : 0);
+    long len = 0;
+    if (kind == DA_ARG_PATH) {
+      len = bpf_probe_read_user_str(out, DA_MAX_STRING, (const void*)args[i]);
+    } else {
+      // Socket addresses: given to the kernel (length in the next argument) or returned by it
+      // (only on success; the length is behind the pointer in the next argument).
+      long size = 0;
+      if (kind == DA_ARG_SOCKADDR_IN && i < 5) {
+        size = (long)args[i + 1];
+      } else if (kind == DA_ARG_SOCKADDR_OUT && i < 5 && ret >= 0 && args[i + 1]) {
+        int l = 0;
+        if (bpf_probe_read_user(&l, sizeof l, (const void*)args[i + 1]) == 0) size = l;
+      }
+      if (size <= 0) continue;
+      __u32 n = size > DA_MAX_STRING ? DA_MAX_STRING : (__u32)size;
+      len = bpf_probe_read_user(out, n, (const void*)args[i]) == 0 ? (long)n : -1;
+    }
+    if (len <= 0) continue;
+    r->string_arg[found] = i;
+    r->string_len[found] = len;
+    found++;
+  }
+  // Send only what is used: the header and the strings read.
+  __u64 size = HEADER_SIZE;
+  if (found == 1) size += r->string_len[0] > DA_MAX_STRING ? DA_MAX_STRING : r->string_len[0];
+  else if (found == 2) size += 2 * DA_MAX_STRING;
+  if (size > sizeof(*r)) size = sizeof(*r);
+  if (bpf_ringbuf_output(&events, r, size, wakeup_flag())) count_lost();
+  return 0;
+}
+
+static __always_inline void emit_exec_args(const unsigned long long args[6],
+                                           unsigned long long filename, unsigned long long argv) {
+  __u32 zero = 0;
+  struct da_exec_record* r = bpf_map_lookup_elem(&exec_scratch, &zero);
+  if (!r) return;
+  r->type = DA_RECORD_EXEC_ARGS;
+  r->tid = (__u32)bpf_get_current_pid_tgid();
+  r->argc = 0;
+  r->truncated = 0;
+#pragma unroll
+  for (int i = 0; i < 6; i++) r->args[i] = args[i];
+  r->filename[0] = 0;
+  bpf_probe_read_user_str(r->filename, sizeof r->filename, (const void*)filename);
+#pragma unroll
+  for (int i = 0; i < DA_MAX_ARGV; i++) {
+    const char* arg = 0;
+    if (!argv || bpf_probe_read_user(&arg, sizeof arg, (const void*)(argv + i * sizeof(void*))) || !arg) break;
+    r->argv[i][0] = 0;
+    bpf_probe_read_user_str(r->argv[i], DA_MAX_ARGV_STRING, arg);
+    r->argc = i + 1;
+  }
+  if (r->argc == DA_MAX_ARGV) {
+    const char* more = 0;
+    bpf_probe_read_user(&more, sizeof more, (const void*)(argv + DA_MAX_ARGV * sizeof(void*)));
+    r->truncated = more != 0;
+  }
+  if (bpf_ringbuf_output(&events, r, sizeof *r, wakeup_flag())) count_lost();
+}
+
+static __always_inline void read_args(struct pt_regs* regs, unsigned long long args[6]) {
+  args[0] = regs->di;
+  args[1] = regs->si;
+  args[2] = regs->dx;
+  args[3] = regs->r10;
+  args[4] = regs->r8;
+  args[5] = regs->r9;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs* regs, long id) {
+  // Most syscalls are handled at exit: leave at once.
+  if (id != NR_EXECVE && id != NR_EXECVEAT && id != NR_EXIT && id != NR_EXIT_GROUP) return 0;
+  struct task_struct* task = bpf_get_current_task_btf();
+  __u32 ns_pid = 0;
+  __u32* container = current_target(task, &ns_pid);
+  if (!container) return 0;
+  unsigned long long args[6];
+  read_args(regs, args);
+  if (id == NR_EXECVE) emit_exec_args(args, args[0], args[1]);
+  else if (id == NR_EXECVEAT) emit_exec_args(args, args[1], args[2]);
+  else emit(task, *container, ns_pid, (int)id, 0, args);  // exit, exit_group: never return
+  return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs* regs, long ret) {
+  struct task_struct* task = bpf_get_current_task_btf();
+  __u32 ns_pid = 0;
+  __u32* container = current_target(task, &ns_pid);
+  if (!container) return 0;
+  int nr = (int)regs->orig_ax;
+  if (nr < 0 || nr >= MAX_NR || nr == NR_EXIT || nr == NR_EXIT_GROUP) return 0;
+  unsigned long long args[6];
+  read_args(regs, args);
+  emit(task, *container, ns_pid, nr, ret, args);
+  return 0;
+}

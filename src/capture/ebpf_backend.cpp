@@ -1,0 +1,310 @@
+#include "capture/ebpf_backend.h"
+
+#include <bpf/libbpf.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "capture/ebpf/syscall_capture.h"
+#include "capture/proc_scan.h"
+#include "syscall_capture.skel.h"
+#include "syscalls/arg_decoder.h"
+#include "syscalls/syscall_table.h"
+
+namespace da {
+namespace {
+
+int64_t clock_ns(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
+}
+
+Result<uint32_t> pid_namespace_of(const std::string& proc_path) {
+  struct stat st{};
+  if (stat(proc_path.c_str(), &st) != 0)
+    return Error{"cannot read " + proc_path + ": " + std::strerror(errno)};
+  return static_cast<uint32_t>(st.st_ino);
+}
+
+// What decode_arguments() reads from a process, answered from the strings the kernel side
+// copied into the record: the same decoding code serves both backends.
+class RecordMemory final : public TraceeMemory {
+ public:
+  RecordMemory(const da_syscall_record& r, size_t size) {
+    for (int k = 0; k < 2; ++k) {
+      if (r.string_arg[k] == DA_NO_STRING || r.string_arg[k] >= 6) continue;
+      const size_t len = std::min<size_t>(r.string_len[k], DA_MAX_STRING);
+      const size_t at = k == 0 ? 0 : DA_MAX_STRING;
+      if (offsetof(da_syscall_record, strings) + at + len > size) continue;
+      const int arg = r.string_arg[k];
+      bytes_[r.args[arg]] = std::string(r.strings + at, len);
+      // A returned socket address's length lives behind the next argument's pointer.
+      if (arg + 1 < 6) lengths_[r.args[arg + 1]] = static_cast<int32_t>(len);
+    }
+  }
+  bool read(pid_t, uint64_t address, void* out, size_t len) override {
+    if (auto it = lengths_.find(address); it != lengths_.end() && len == sizeof(int32_t)) {
+      std::memcpy(out, &it->second, sizeof(int32_t));
+      return true;
+    }
+    auto it = bytes_.find(address);
+    if (it == bytes_.end() || it->second.size() < len) return false;
+    std::memcpy(out, it->second.data(), len);
+    return true;
+  }
+  std::optional<std::string> read_string(pid_t, uint64_t address, size_t max_len) override {
+    auto it = bytes_.find(address);
+    if (it == bytes_.end()) return std::nullopt;
+    std::string s(it->second.c_str());  // up to the NUL
+    if (s.size() > max_len) s.resize(max_len);
+    return s;
+  }
+
+ private:
+  std::map<uint64_t, std::string> bytes_;
+  std::map<uint64_t, int32_t> lengths_;
+};
+
+// The pid namespace level of this process: how many entries its NSpid line has, minus one.
+Result<unsigned> pid_namespace_level(const std::string& status_path) {
+  std::ifstream in(status_path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("NSpid:", 0) != 0) continue;
+    std::istringstream fields(line.substr(6));
+    unsigned count = 0;
+    for (std::string f; fields >> f;) ++count;
+    if (count == 0) break;
+    return count - 1;
+  }
+  return Error{"cannot read the pid namespace level from " + status_path};
+}
+
+int on_record(void* context, void* data, size_t size) {
+  return static_cast<EbpfBackend*>(context)->handle_record(data, size);
+}
+
+}  // namespace
+
+EbpfBackend::EbpfBackend(EventChannel& channel, CaptureObserver& observer)
+    : channel_(channel), observer_(observer) {}
+
+EbpfBackend::~EbpfBackend() { stop(); }
+
+Status EbpfBackend::start() {
+  if (geteuid() != 0) return Error{"loading BPF programs needs root"};
+  if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+    return Error{"the kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE programs cannot load"};
+  libbpf_set_print([](enum libbpf_print_level level, const char* format, va_list args) -> int {
+    // Only libbpf's warnings reach the user; its debug chatter does not.
+    return level == LIBBPF_WARN ? vfprintf(stderr, format, args) : 0;
+  });
+  // Containers' pid namespaces sit one level below the agent's own.
+  auto level = pid_namespace_level("/proc/self/status");
+  if (!level) return level.error();
+  skeleton_ = syscall_capture_bpf__open();
+  if (!skeleton_) return Error{std::string("cannot open the BPF program: ") + std::strerror(errno)};
+  skeleton_->rodata->target_level = *level + 1;
+  if (int err = syscall_capture_bpf__load(skeleton_); err) {
+    syscall_capture_bpf__destroy(skeleton_);
+    skeleton_ = nullptr;
+    return Error{std::string("the kernel refused the BPF program: ") + std::strerror(-err)};
+  }
+  // Which arguments are strings, from the same syscall table the ptrace backend decodes with.
+  for (const auto& spec : all_syscalls()) {
+    if (spec.nr < 0 || spec.nr >= kMaxSyscallNr || spec.nargs <= 0) continue;
+    da_arg_kinds kinds{};
+    for (int i = 0; i < spec.nargs && i < 6; ++i) {
+      switch (spec.args[i].kind) {
+        case ArgKind::kPath: kinds.kind[i] = DA_ARG_PATH; break;
+        case ArgKind::kSockaddrIn: kinds.kind[i] = DA_ARG_SOCKADDR_IN; break;
+        case ArgKind::kSockaddrOut: kinds.kind[i] = DA_ARG_SOCKADDR_OUT; break;
+        default: kinds.kind[i] = DA_ARG_VALUE; break;
+      }
+      if (kinds.kind[i] != DA_ARG_VALUE) kinds.any_string = 1;
+    }
+    uint32_t key = static_cast<uint32_t>(spec.nr);
+    bpf_map__update_elem(skeleton_->maps.arg_kinds, &key, sizeof key, &kinds, sizeof kinds, BPF_ANY);
+  }
+  if (int err = syscall_capture_bpf__attach(skeleton_); err) {
+    syscall_capture_bpf__destroy(skeleton_);
+    skeleton_ = nullptr;
+    return Error{std::string("cannot attach the BPF programs to raw_syscalls: ") + std::strerror(-err)};
+  }
+  ring_ = ring_buffer__new(bpf_map__fd(skeleton_->maps.events), on_record, this, nullptr);
+  if (!ring_) {
+    syscall_capture_bpf__destroy(skeleton_);
+    skeleton_ = nullptr;
+    return Error{std::string("cannot open the BPF ring buffer: ") + std::strerror(errno)};
+  }
+  auto host_ns = pid_namespace_of("/proc/self/ns/pid");
+  if (!host_ns) return host_ns.error();
+  host_pid_ns_ = *host_ns;
+  realtime_offset_ns_ = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+  running_ = true;
+  poller_ = std::thread([this] { poll_loop(); });
+  return ok_status();
+}
+
+void EbpfBackend::poll_loop() {
+  while (running_) {
+    // The kernel side wakes us only when a batch is waiting; the timeout bounds the latency of
+    // a quiet container's events.
+    int n = ring_buffer__poll(ring_, 20);
+    if (n < 0 && n != -EINTR) {
+      observer_.warning(std::string("BPF ring buffer poll failed: ") + std::strerror(-n));
+      break;
+    }
+  }
+  ring_buffer__consume(ring_);  // what the kernel wrote before detaching
+}
+
+Status EbpfBackend::add_container(const ContainerTarget& target) {
+  if (!skeleton_) return Error{"the eBPF backend is not started"};
+  auto ns = pid_namespace_of("/proc/" + std::to_string(target.init_pid) + "/ns/pid");
+  if (!ns) return ns.error();
+  if (*ns == host_pid_ns_)
+    return Error{"it shares the host's pid namespace (--pid=host); the ebpf backend selects "
+                 "containers by pid namespace: monitor it with --backend ptrace"};
+  uint32_t index;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = std::find(container_ids_.begin(), container_ids_.end(), target.id);
+    if (it == container_ids_.end()) {
+      container_ids_.push_back(target.id);
+      index = static_cast<uint32_t>(container_ids_.size() - 1);
+    } else {
+      index = static_cast<uint32_t>(it - container_ids_.begin());
+    }
+    pid_ns_of_[target.id] = *ns;
+  }
+  uint32_t key = *ns;
+  if (bpf_map__update_elem(skeleton_->maps.targets, &key, sizeof key, &index, sizeof index, BPF_ANY))
+    return Error{std::string("cannot add the container to the BPF filter: ") + std::strerror(errno)};
+  return ok_status();
+}
+
+void EbpfBackend::remove_container(const std::string& container_id) {
+  if (!skeleton_) return;
+  std::lock_guard lock(mutex_);
+  auto it = pid_ns_of_.find(container_id);
+  if (it == pid_ns_of_.end()) return;
+  uint32_t key = it->second;
+  bpf_map__delete_elem(skeleton_->maps.targets, &key, sizeof key, 0);
+  pid_ns_of_.erase(it);
+}
+
+Result<pid_t> EbpfBackend::spawn(const std::vector<std::string>&) {
+  return Error{"the ebpf backend follows containers; `trace` of a host command uses --backend ptrace"};
+}
+
+int EbpfBackend::handle_record(const void* data, size_t size) {
+  if (size < sizeof(uint32_t)) return 0;
+  uint32_t type;
+  std::memcpy(&type, data, sizeof type);
+  if (type == DA_RECORD_EXEC_ARGS && size >= sizeof(da_exec_record)) {
+    const auto* r = static_cast<const da_exec_record*>(data);
+    PendingExec exec;
+    exec.filename = std::string(r->filename, strnlen(r->filename, sizeof r->filename));
+    for (uint32_t i = 0; i < r->argc && i < DA_MAX_ARGV; ++i)
+      exec.argv.emplace_back(r->argv[i], strnlen(r->argv[i], DA_MAX_ARGV_STRING));
+    if (r->truncated) exec.argv.emplace_back("...");
+    std::memcpy(exec.raw, r->args, sizeof exec.raw);
+    pending_exec_[r->tid] = std::move(exec);
+    return 0;
+  }
+  if (type != DA_RECORD_SYSCALL || size < offsetof(da_syscall_record, strings)) return 0;
+  const auto* r = static_cast<const da_syscall_record*>(data);
+  SyscallEvent e;
+  e.timestamp_ns = static_cast<uint64_t>(static_cast<int64_t>(r->time_ns) + realtime_offset_ns_);
+  {
+    std::lock_guard lock(mutex_);
+    if (r->container < container_ids_.size()) e.container_id = container_ids_[r->container];
+  }
+  e.pid = static_cast<int32_t>(r->pid);
+  e.tid = static_cast<int32_t>(r->tid);
+  e.ns_pid = static_cast<int32_t>(r->ns_pid);
+  e.ppid = static_cast<int32_t>(r->ppid);
+  e.uid = static_cast<int32_t>(r->uid);
+  e.comm = std::string(r->comm, strnlen(r->comm, sizeof r->comm));
+  e.syscall_nr = r->nr;
+  e.ret = r->ret;
+  const bool exec = r->nr == SYS_execve || r->nr == SYS_execveat;
+  auto known = exe_of_.find(r->pid);
+  if (known == exe_of_.end() || (exec && r->ret == 0)) {
+    if (known == exe_of_.end()) observer_.process_started(e.container_id, e.pid);
+    exe_of_[r->pid] = read_exe(e.pid);
+    known = exe_of_.find(r->pid);
+  }
+  e.exe = known->second;
+  if (exec) {
+    auto pending = pending_exec_.find(r->tid);
+    if (pending != pending_exec_.end()) {
+      // As the ptrace backend records it: file name, argv, envp (never read).
+      const PendingExec& p = pending->second;
+      if (r->nr == SYS_execve)
+        e.args = {p.filename, p.argv, p.raw[2]};
+      else
+        e.args = {int64_t{static_cast<int32_t>(p.raw[0])}, p.filename, p.argv, p.raw[3], int64_t{static_cast<int32_t>(p.raw[4])}};
+      pending_exec_.erase(pending);
+    }
+  }
+  if (e.args.empty()) {
+    std::array<uint64_t, 6> raw;
+    std::memcpy(raw.data(), r->args, sizeof r->args);
+    RecordMemory memory(*r, size);
+    e.args = decode_arguments(find_syscall(r->nr), raw, r->ret, e.tid, memory);
+  }
+  const bool process_ends = r->nr == SYS_exit_group;
+  const std::string container_id = e.container_id;
+  channel_.push(std::move(e));
+  if (process_ends) {
+    observer_.process_finished(container_id, static_cast<pid_t>(r->pid));
+    exe_of_.erase(r->pid);
+  }
+  return 0;
+}
+
+uint64_t EbpfBackend::lost_records() {
+  if (!skeleton_) return final_lost_;
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return 0;
+  std::vector<uint64_t> per_cpu(static_cast<size_t>(cpus));
+  uint32_t zero = 0;
+  if (bpf_map__lookup_elem(skeleton_->maps.lost, &zero, sizeof zero, per_cpu.data(),
+                           per_cpu.size() * sizeof(uint64_t), 0))
+    return 0;
+  uint64_t total = 0;
+  for (uint64_t n : per_cpu) total += n;
+  return total;
+}
+
+void EbpfBackend::stop() {
+  if (!skeleton_) return;
+  // Detach first so nothing new arrives, then drain what the kernel already wrote.
+  syscall_capture_bpf__detach(skeleton_);
+  running_ = false;
+  if (poller_.joinable()) poller_.join();
+  final_lost_ = lost_records();
+  if (final_lost_) observer_.warning("the kernel's ring buffer was full: " + std::to_string(final_lost_) + " syscalls lost");
+  ring_buffer__free(ring_);
+  ring_ = nullptr;
+  syscall_capture_bpf__destroy(skeleton_);
+  skeleton_ = nullptr;
+}
+
+CaptureStats EbpfBackend::stats() {
+  CaptureStats s;
+  s.lost_events = lost_records();
+  return s;
+}
+
+}  // namespace da

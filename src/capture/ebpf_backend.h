@@ -1,0 +1,70 @@
+#pragma once
+// The eBPF capture backend (libbpf CO-RE): raw_syscalls tracepoints filtered in the kernel by
+// the monitored containers' pid namespaces, records through a ring buffer. The traced processes
+// never stop; lost records are counted per CPU and reported.
+//
+// Kernel side: src/capture/ebpf/syscall_capture.bpf.c; shared record layout:
+// src/capture/ebpf/syscall_capture.h; this file loads it (bpftool skeleton) and turns records
+// into SyscallEvents with the same decoding as the ptrace backend.
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "capture/capture_backend.h"
+
+struct syscall_capture_bpf;  // the bpftool skeleton
+struct ring_buffer;
+
+namespace da {
+
+class EbpfBackend final : public CaptureBackend {
+ public:
+  EbpfBackend(EventChannel& channel, CaptureObserver& observer);
+  ~EbpfBackend() override;
+
+  std::string name() const override { return "ebpf"; }
+  // Loads and attaches the BPF program; the error says why it cannot (no BTF, no privilege...).
+  Status start() override;
+  Status add_container(const ContainerTarget& target) override;
+  void rescan_container(const std::string&) override {}  // the kernel filter sees exec'd processes
+  void remove_container(const std::string& container_id) override;
+  Result<pid_t> spawn(const std::vector<std::string>& argv) override;
+  int wait_spawned() override { return -1; }
+  void stop() override;
+  CaptureStats stats() override;
+
+  // Called by libbpf for each ring buffer record (poll thread).
+  int handle_record(const void* data, size_t size);
+
+ private:
+  struct PendingExec {
+    std::string filename;
+    std::vector<std::string> argv;
+    uint64_t raw[6] = {};  // the raw arguments at entry
+  };
+  void poll_loop();
+  uint64_t lost_records();
+
+  EventChannel& channel_;
+  CaptureObserver& observer_;
+  syscall_capture_bpf* skeleton_ = nullptr;
+  ring_buffer* ring_ = nullptr;
+  std::thread poller_;
+  std::atomic<bool> running_{false};
+  int64_t realtime_offset_ns_ = 0;  // CLOCK_REALTIME - CLOCK_MONOTONIC
+  uint32_t host_pid_ns_ = 0;
+
+  std::mutex mutex_;  // containers_ (the poll thread reads ids, the app adds and removes)
+  std::vector<std::string> container_ids_;  // by index, as given to the kernel
+  std::map<std::string, uint32_t> pid_ns_of_;  // container id -> pid namespace inode
+
+  // Poll thread only.
+  std::unordered_map<uint32_t, PendingExec> pending_exec_;  // by tid
+  std::unordered_map<uint32_t, std::string> exe_of_;         // by pid
+  uint64_t final_lost_ = 0;
+};
+
+}  // namespace da
