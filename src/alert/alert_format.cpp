@@ -69,7 +69,8 @@ Result<Anomaly> anomaly_from_json(const nlohmann::json& j) {
     a.process.parents = j.at("parents").get<std::string>();
     const std::string kind = j.at("kind").get<std::string>();
     bool known = false;
-    for (auto k : {AnomalyKind::kSequence, AnomalyKind::kProgram, AnomalyKind::kFile, AnomalyKind::kNetwork})
+    for (auto k : {AnomalyKind::kSequence, AnomalyKind::kProgram, AnomalyKind::kFile,
+                   AnomalyKind::kNetwork, AnomalyKind::kCaptureLoss})
       if (kind == kind_name(k)) a.kind = k, known = true;
     if (!known) return Error{"unknown alert kind '" + kind + "'"};
     const std::string severity = j.at("severity").get<std::string>();
@@ -104,6 +105,7 @@ std::string rule_name(const Anomaly& a) {
     case AnomalyKind::kProgram: return "Program never seen in this image";
     case AnomalyKind::kFile: return "File never opened by this image";
     case AnomalyKind::kNetwork: return "Network peer never used by this image";
+    case AnomalyKind::kCaptureLoss: return "docker-anomalies lost syscall events";
   }
   return "Anomaly";
 }
@@ -266,12 +268,17 @@ std::string digest_message(const std::vector<Anomaly>& alerts, const std::string
 }
 
 std::string alert_title(const Anomaly& a) {
+  if (a.kind == AnomalyKind::kCaptureLoss)
+    return std::string("[docker-anomalies] ") + severity_name(a.severity) + ": capture lost events on " + a.host;
   return std::string("[docker-anomalies] ") + severity_name(a.severity) + " anomaly in " +
          (a.container_name.empty() ? short_id(a.container_id) : a.container_name) + " (" +
          a.image + ") on " + a.host;
 }
 
 std::string alert_text(const Anomaly& a) {
+  if (a.kind == AnomalyKind::kCaptureLoss)
+    return std::string("ALERT ") + severity_name(a.severity) + " capture-loss at " + rfc3339(a.time_ns) +
+           " on " + a.host + "\n  why:       " + a.explanation;
   std::string cmdline;
   for (const auto& arg : a.process.cmdline) cmdline += (cmdline.empty() ? "" : " ") + arg;
   std::string text = std::string("ALERT ") + severity_name(a.severity) + " " + kind_name(a.kind) +

@@ -133,6 +133,26 @@ Status CaptureSession::start() {
   return ok_status();
 }
 
+void CaptureSession::report_losses() {
+  if (!backend_ || finished_) return;
+  const CaptureStats stats = backend_->stats();
+  const uint64_t total = stats.lost_events + channel_.dropped();
+  if (total <= reported_losses_) return;
+  const uint64_t fresh = total - reported_losses_;
+  reported_losses_ = total;
+  std::string detail = std::to_string(fresh) + " syscalls were not captured (" +
+                       std::to_string(stats.lost_events) + " lost by the " + backend_->name() +
+                       " backend, " + std::to_string(channel_.dropped()) + " dropped by a full queue";
+  if (!stats.lost_per_cpu.empty()) {
+    detail += "; per CPU:";
+    for (size_t cpu = 0; cpu < stats.lost_per_cpu.size(); ++cpu)
+      if (stats.lost_per_cpu[cpu]) detail += " " + std::to_string(cpu) + "=" + std::to_string(stats.lost_per_cpu[cpu]);
+  }
+  detail += ")";
+  console_.error("warning: " + detail);
+  if (detection_) detection_->report_capture_loss(fresh, detail);
+}
+
 std::string CaptureSession::finish() {
   if (finished_) return {};
   finished_ = true;

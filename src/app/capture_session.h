@@ -30,6 +30,9 @@ class CaptureSession {
   ContainerMonitor& monitor() { return monitor_; }
   EventConsumer* consumer() { return consumer_.get(); }
   Status start();
+  // Called about once a second: events lost since the last call (capture backend or full
+  // queue) are logged and, when detection runs, raised as an alert — never silent.
+  void report_losses();
   // Stops capture (detaching), ships and consumes what is left; returns the summary line.
   std::string finish();
 
@@ -50,6 +53,7 @@ class CaptureSession {
   std::unique_ptr<DetectionPipeline> detection_;
   std::unique_ptr<CaptureBackend> backend_;
   bool finished_ = false;
+  uint64_t reported_losses_ = 0;
 };
 
 std::string host_name();

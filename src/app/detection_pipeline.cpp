@@ -1,6 +1,7 @@
 #include "app/detection_pipeline.h"
 
 #include "alert/console_sink.h"
+#include "app/capture_session.h"
 #include "alert/sink_factory.h"
 
 namespace da {
@@ -56,6 +57,22 @@ void DetectionPipeline::on_event(const SyscallEvent& event, const EventContext& 
 void DetectionPipeline::on_tick() {
   detector_->tick();
   gate_.tick();
+}
+
+void DetectionPipeline::report_capture_loss(uint64_t count, const std::string& detail) {
+  Anomaly a;
+  a.time_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+  a.host = host_name();
+  a.kind = AnomalyKind::kCaptureLoss;
+  a.severity = Severity::kHigh;
+  a.subject = "capture";
+  a.count = count;
+  a.explanation = "the agent missed events: " + detail +
+                  "; activity in that time was not checked for anomalies";
+  a.profile_state = "-";
+  dispatcher_.publish(a);
 }
 
 std::string DetectionPipeline::finish() {

@@ -22,6 +22,8 @@ class DetectionPipeline final : public EventHandler {
                                                            Console& console);
   void on_event(const SyscallEvent& event, const EventContext& context) override;
   void on_tick() override;
+  // Capture lost events: an alert of its own (thread-safe: goes straight to the dispatcher).
+  void report_capture_loss(uint64_t count, const std::string& detail);
   // Saves the profiles and delivers queued alerts; returns the summary lines.
   std::string finish();
 

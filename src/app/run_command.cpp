@@ -48,8 +48,7 @@ int capture_containers(const CaptureOptions& options, bool consume) {
     console.line((*session)->finish());
     return 1;
   }
-  while (!wait_for_termination(std::chrono::milliseconds(1000))) {
-  }
+  while (!wait_for_termination(std::chrono::milliseconds(1000))) (*session)->report_losses();
   console.error("stopping: detaching from every process...");
   watcher.stop();
   console.line((*session)->finish());

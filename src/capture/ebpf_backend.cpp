@@ -273,18 +273,16 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
   return 0;
 }
 
-uint64_t EbpfBackend::lost_records() {
-  if (!skeleton_) return final_lost_;
+std::vector<uint64_t> EbpfBackend::lost_per_cpu() {
+  if (!skeleton_) return final_lost_per_cpu_;
   const int cpus = libbpf_num_possible_cpus();
-  if (cpus <= 0) return 0;
+  if (cpus <= 0) return {};
   std::vector<uint64_t> per_cpu(static_cast<size_t>(cpus));
   uint32_t zero = 0;
   if (bpf_map__lookup_elem(skeleton_->maps.lost, &zero, sizeof zero, per_cpu.data(),
                            per_cpu.size() * sizeof(uint64_t), 0))
-    return 0;
-  uint64_t total = 0;
-  for (uint64_t n : per_cpu) total += n;
-  return total;
+    return {};
+  return per_cpu;
 }
 
 void EbpfBackend::stop() {
@@ -293,8 +291,7 @@ void EbpfBackend::stop() {
   syscall_capture_bpf__detach(skeleton_);
   running_ = false;
   if (poller_.joinable()) poller_.join();
-  final_lost_ = lost_records();
-  if (final_lost_) observer_.warning("the kernel's ring buffer was full: " + std::to_string(final_lost_) + " syscalls lost");
+  final_lost_per_cpu_ = lost_per_cpu();
   ring_buffer__free(ring_);
   ring_ = nullptr;
   syscall_capture_bpf__destroy(skeleton_);
@@ -303,7 +300,8 @@ void EbpfBackend::stop() {
 
 CaptureStats EbpfBackend::stats() {
   CaptureStats s;
-  s.lost_events = lost_records();
+  s.lost_per_cpu = lost_per_cpu();
+  for (uint64_t n : s.lost_per_cpu) s.lost_events += n;
   return s;
 }
 

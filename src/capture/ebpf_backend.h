@@ -46,7 +46,7 @@ class EbpfBackend final : public CaptureBackend {
     uint64_t raw[6] = {};  // the raw arguments at entry
   };
   void poll_loop();
-  uint64_t lost_records();
+  std::vector<uint64_t> lost_per_cpu();
 
   EventChannel& channel_;
   CaptureObserver& observer_;
@@ -64,7 +64,7 @@ class EbpfBackend final : public CaptureBackend {
   // Poll thread only.
   std::unordered_map<uint32_t, PendingExec> pending_exec_;  // by tid
   std::unordered_map<uint32_t, std::string> exe_of_;         // by pid
-  uint64_t final_lost_ = 0;
+  std::vector<uint64_t> final_lost_per_cpu_;
 };
 
 }  // namespace da

@@ -8,6 +8,7 @@ const char* kind_name(AnomalyKind kind) {
     case AnomalyKind::kProgram: return "program";
     case AnomalyKind::kFile: return "file";
     case AnomalyKind::kNetwork: return "network";
+    case AnomalyKind::kCaptureLoss: return "capture-loss";
   }
   return "unknown";
 }

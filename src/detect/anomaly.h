@@ -12,6 +12,7 @@ enum class AnomalyKind {
   kProgram,   // a program the image never ran
   kFile,      // a file the image never opened (in that access mode)
   kNetwork,   // a socket peer or local address the image never used
+  kCaptureLoss,  // the agent itself lost syscalls (ring buffer or queue full)
 };
 
 enum class Severity { kLow, kMedium, kHigh };

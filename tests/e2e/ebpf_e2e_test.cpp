@@ -1,0 +1,153 @@
+// The eBPF backend end to end (privileged: loads BPF): it follows containers and docker exec
+// like the ptrace backend, without stopping anyone; the same workload gives the same syscall
+// sequence per thread under both backends; lost events are counted and alerted.
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "e2e_support.h"
+
+using namespace std::chrono_literals;
+using e2e::sh;
+using e2e::trim;
+
+namespace {
+
+struct StateDir {
+  std::string path = ::testing::TempDir() + e2e::unique_name("da-ebpf");
+  StateDir() { std::filesystem::create_directories(path); }
+  ~StateDir() { std::filesystem::remove_all(path); }
+};
+
+std::vector<nlohmann::json> json_lines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  std::istringstream lines(text);
+  for (std::string l; std::getline(lines, l);) {
+    if (l.empty() || l[0] != '{') continue;
+    auto j = nlohmann::json::parse(l, nullptr, false);
+    if (!j.is_discarded() && j.contains("name")) out.push_back(j);
+  }
+  return out;
+}
+
+// A call as the parity test compares it: its name and its string arguments.
+std::string describe(const nlohmann::json& e) {
+  std::string s = e["name"].get<std::string>();
+  for (const auto& a : e["arguments"])
+    if (a["value"].is_string() || a["value"].is_array()) s += " " + a["value"].dump();
+  return s;
+}
+
+// The calls of the thread that exec'd `program` (its argv[0]), from that execve on.
+std::vector<std::string> sequence_of(const std::vector<nlohmann::json>& events, const std::string& container,
+                                     const std::string& program) {
+  int tid = -1;
+  std::vector<std::string> out;
+  for (const auto& e : events) {
+    if (e["container_id"] != container) continue;
+    if (tid < 0 && e["name"] == "execve" && e["return"] == 0 && e["arguments"][1]["value"].is_array() &&
+        e["arguments"][1]["value"][0] == program)
+      tid = e["tid"].get<int>();
+    if (tid >= 0 && e["tid"].get<int>() == tid) out.push_back(describe(e));
+  }
+  return out;
+}
+
+// Runs one container workload under the agent with `backend`; returns the agent's output.
+std::string capture_workload(const std::string& backend, const std::string& state, std::string* container) {
+  e2e::Process agent({DA_BINARY, "run", "--backend", backend, "--print-syscalls", "--state-dir", state});
+  EXPECT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
+  // The pause lets the agent attach on the start event before the work begins.
+  auto run = sh("docker run -d --network none " + e2e::image() +
+                " sh -c 'sleep 2; /bin/syscall_loop 200; cat /etc/da-marker; sleep 1'");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  *container = trim(run.output);
+  sh("docker wait " + *container + " >/dev/null");
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(agent.terminate(), 0) << agent.output();
+  sh("docker rm -f " + *container + " >/dev/null");
+  return agent.output();
+}
+
+}  // namespace
+
+TEST(EbpfE2E, FollowsContainersAndDockerExecWithoutStoppingAnyone) {
+  E2E_REQUIRE_HARNESS();
+  StateDir state;
+  const std::string name = e2e::unique_name("bpf");
+  e2e::Process agent({DA_BINARY, "run", "--backend", "ebpf", "--print-syscalls", "--state-dir", state.path});
+  ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
+  EXPECT_TRUE(agent.wait_for_output("Capture backend: ebpf", 1s)) << agent.output();
+  auto run = sh("docker run -d --network none --name " + name + " " + e2e::image() +
+                " sh -c 'while true; do cat /etc/hostname >/dev/null; sleep 0.2; done'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string id = trim(run.output);
+  ASSERT_TRUE(agent.wait_for_output("\"/etc/hostname\"", 10s)) << agent.output();
+  auto exec = sh("docker exec " + name + " cat /etc/da-marker");
+  ASSERT_EQ(exec.exit_code, 0) << exec.output;
+  ASSERT_TRUE(agent.wait_for_output("\"/etc/da-marker\"", 10s)) << agent.output();
+  // Nobody is ptrace-stopped: eBPF watches from the kernel.
+  for (pid_t pid : e2e::container_pids(id)) EXPECT_EQ(e2e::tracer_pid_of(pid), 0) << pid;
+  EXPECT_EQ(agent.terminate(), 0) << agent.output();
+  const std::string out = agent.output();
+  EXPECT_NE(out.find(", dropped 0"), std::string::npos) << out;
+  bool exec_seen = false, open_seen = false;
+  for (const auto& e : json_lines(out)) {
+    if (e["container_id"] != id) continue;
+    if (e["name"] == "execve" && e["arguments"][1]["value"] == nlohmann::json({"cat", "/etc/da-marker"}))
+      exec_seen = true;
+    if (e["name"] == "openat" && e["arguments"][1]["value"] == "/etc/da-marker" && e["return"].get<int>() >= 0)
+      open_seen = true;
+  }
+  EXPECT_TRUE(exec_seen);
+  EXPECT_TRUE(open_seen);
+  sh("docker rm -f " + name + " >/dev/null");
+}
+
+TEST(EbpfE2E, SameWorkloadGivesTheSameSyscallSequencePerThreadAsPtrace) {
+  E2E_REQUIRE_HARNESS();
+  StateDir state;
+  std::string ptrace_container, ebpf_container;
+  const auto ptrace_events = json_lines(capture_workload("ptrace", state.path + "/p", &ptrace_container));
+  const auto ebpf_events = json_lines(capture_workload("ebpf", state.path + "/e", &ebpf_container));
+  for (const std::string program : {"/bin/syscall_loop", "cat"}) {
+    const auto p = sequence_of(ptrace_events, ptrace_container, program);
+    const auto e = sequence_of(ebpf_events, ebpf_container, program);
+    ASSERT_GT(p.size(), 10u) << program;
+    EXPECT_EQ(p, e) << program;
+  }
+  // The loop's 200 reads are all there, under both.
+  const auto loop = sequence_of(ebpf_events, ebpf_container, "/bin/syscall_loop");
+  EXPECT_GE(std::count_if(loop.begin(), loop.end(), [](const std::string& s) { return s == "read"; }), 200);
+}
+
+TEST(EbpfE2E, LostEventsAreCountedReportedAndAlerted) {
+  E2E_REQUIRE_HARNESS();
+  StateDir state;
+  const std::string alerts = state.path + "/alerts.jsonl";
+  e2e::Process agent({DA_BINARY, "run", "--backend", "ebpf", "--state-dir", state.path, "--alert-json", alerts});
+  ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
+  auto run = sh("docker run -d --network none " + e2e::image() + " sh -c 'sleep 1; /bin/syscall_loop 100000000'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string id = trim(run.output);
+  ASSERT_TRUE(agent.wait_for_output("Monitoring container: " + id.substr(0, 12), 10s)) << agent.output();
+  std::this_thread::sleep_for(2s);
+  // A stalled reader: the kernel's ring buffer fills and the BPF program counts what it drops.
+  kill(agent.pid(), SIGSTOP);
+  std::this_thread::sleep_for(3s);
+  kill(agent.pid(), SIGCONT);
+  EXPECT_TRUE(agent.wait_for_output("syscalls were not captured", 10s)) << agent.output();
+  sh("docker rm -f " + id + " >/dev/null");
+  EXPECT_EQ(agent.terminate(), 0) << agent.output();
+  const std::string out = agent.output();
+  EXPECT_NE(out.find("lost by the ebpf backend"), std::string::npos) << out;
+  EXPECT_EQ(out.find(", dropped 0\n"), std::string::npos) << out;  // the summary counts them
+  std::ifstream in(alerts);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("\"kind\":\"capture-loss\""), std::string::npos) << text.str();
+}
