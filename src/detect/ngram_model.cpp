@@ -114,9 +114,83 @@ void NgramModel::finalize() {
     fast_keys_[slot] = key;
     fast_values_[slot] = backoff_surprise(ngram, order_ - 1, ngram[order_ - 1]);
   }
+  if (packed_keys_) {
+    build_flat_tables();
+    // The flat tables answer every back-off from now on; the node-based maps can go.
+    pair_counts_.assign(order_, {});
+    context_stats_.assign(order_, {});
+  }
   distinct_ngrams_.clear();
   distinct_ngrams_.shrink_to_fit();
   finalized_ = true;
+}
+
+void NgramModel::FlatTable::reserve(size_t n) {
+  size_t capacity = 16;
+  while (capacity < n * 2 + 16) capacity <<= 1;
+  keys.assign(capacity, 0);
+  first.assign(capacity, 0);
+  second.assign(capacity, 0);
+  mask = capacity - 1;
+}
+
+size_t NgramModel::FlatTable::slot_for(uint64_t packed) {
+  const uint64_t key = packed | (1ULL << 63);
+  size_t slot = mix(packed) & mask;
+  while (keys[slot] != 0 && keys[slot] != key) slot = (slot + 1) & mask;
+  keys[slot] = key;
+  return slot;
+}
+
+long NgramModel::FlatTable::find(uint64_t packed) const {
+  const uint64_t key = packed | (1ULL << 63);
+  for (size_t slot = mix(packed) & mask; keys[slot] != 0; slot = (slot + 1) & mask)
+    if (keys[slot] == key) return static_cast<long>(slot);
+  return -1;
+}
+
+void NgramModel::build_flat_tables() {
+  // Every lower-order count is a sum over the full n-grams ending the same way, so the tables
+  // are rebuilt from the distinct full n-grams and their counts, exactly as add_ngram counted.
+  const size_t n = distinct_ngrams_.size() / order_;
+  flat_pairs_.assign(order_, {});
+  flat_contexts_.assign(order_, {});
+  for (int k = 0; k < order_; ++k) {
+    flat_pairs_[k].reserve(std::min(n, static_cast<size_t>(pair_counts_[k].size())));
+    flat_contexts_[k].reserve(std::min(n, static_cast<size_t>(context_stats_[k].size())));
+  }
+  for (size_t g = 0; g < n; ++g) {
+    const int32_t* ngram = &distinct_ngrams_[g * order_];
+    const int32_t next = ngram[order_ - 1];
+    const uint32_t count =
+        pair_counts_[order_ - 1].at(pair_hash(context_hash(ngram, order_ - 1), next));
+    uint64_t context = 0;  // the last k calls before `next`, packed
+    for (int k = 0; k < order_; ++k) {
+      if (k > 0) context |= code(ngram[order_ - 1 - k]) << (kBits * (k - 1));
+      const uint64_t pair = (context << kBits) | code(next);
+      const size_t ps = flat_pairs_[k].slot_for(pair);
+      const bool new_pair = flat_pairs_[k].first[ps] == 0;
+      flat_pairs_[k].first[ps] += count;
+      const size_t cs = flat_contexts_[k].slot_for(context);
+      flat_contexts_[k].first[cs] += count;
+      if (new_pair) flat_contexts_[k].second[cs] += 1;
+    }
+  }
+}
+
+float NgramModel::backoff_packed(uint64_t packed_context, uint64_t next_code) const {
+  double p = 1.0 / (vocabulary_ + 1.0);
+  for (int k = 0; k < order_; ++k) {
+    const uint64_t context = k == 0 ? 0 : packed_context & ((1ULL << (kBits * k)) - 1);
+    const long cs = flat_contexts_[k].find(context);
+    if (cs < 0) break;  // longer contexts are unseen too
+    const long ps = flat_pairs_[k].find((context << kBits) | next_code);
+    const double count = ps < 0 ? 0.0 : flat_pairs_[k].first[ps];
+    const double total = flat_contexts_[k].first[cs], distinct = flat_contexts_[k].second[cs];
+    const double lambda = total / (total + distinct);
+    p = lambda * count / total + (1.0 - lambda) * p;
+  }
+  return static_cast<float>(-std::log(p));
 }
 
 bool NgramModel::lookup_packed(uint64_t packed_ngram, float& out) const {
@@ -131,11 +205,15 @@ bool NgramModel::lookup_packed(uint64_t packed_ngram, float& out) const {
 }
 
 float NgramModel::surprise_at(const int32_t* history, int history_len, int32_t next) const {
-  if (history_len == order_ - 1 && packed_keys_) {
+  if (packed_keys_) {
+    // A shorter history is padded with start markers, as traces are in training.
     uint64_t packed = 0;
-    for (int i = 0; i < history_len; ++i) packed = (packed << kBits) | code(history[i]);
+    for (int i = history_len; i < order_ - 1; ++i) packed = (packed << kBits) | kStartCode;
+    for (int i = std::max(0, history_len - (order_ - 1)); i < history_len; ++i)
+      packed = (packed << kBits) | code(history[i]);
     float s;
     if (lookup_packed((packed << kBits) | code(next), s)) return s;
+    return backoff_packed(packed, code(next));
   } else if (history_len == order_ - 1) {
     // Key 0 marks an empty slot, so keys have their low bit set.
     const uint64_t key = pair_hash(context_hash(history, history_len), next) | 1;
@@ -224,10 +302,10 @@ float NgramModel::Stream::next(int32_t call) {
     const int pad = keep - filled_;
     for (int i = 0; i < pad; ++i) padded[i] = kStart;
     for (int i = 0; i < filled_; ++i) padded[pad + i] = history_[i];
-    s = model_->packed_keys_ ? model_->backoff_surprise(padded, keep, call)
+    s = model_->packed_keys_ ? model_->backoff_packed(packed_, code(call))
                              : model_->surprise_at(padded, keep, call);
   } else {
-    s = model_->packed_keys_ ? model_->backoff_surprise(history_, keep, call)
+    s = model_->packed_keys_ ? model_->backoff_packed(packed_, code(call))
                              : model_->surprise_at(history_, keep, call);
   }
   if (cache_slot) miss_values_[cache_slot - 1] = s;

@@ -79,6 +79,23 @@ class NgramModel {
                                                                      : kOutOfRange;
   }
   bool lookup_packed(uint64_t packed_ngram, float& out) const;
+  // Back-off over flat per-order tables keyed by packed calls (no hashing of call lists, no
+  // node-based maps): the path of every call not seen in training.
+  float backoff_packed(uint64_t packed_context, uint64_t next_code) const;
+  void build_flat_tables();
+
+  // Open addressing, keys are packed calls with the top bit set (0 = empty slot).
+  struct FlatTable {
+    std::vector<uint64_t> keys;
+    std::vector<uint32_t> first, second;  // pairs: count; contexts: total, distinct
+    uint64_t mask = 0;
+    void reserve(size_t n);
+    // The slot of `packed`, inserting it if absent.
+    size_t slot_for(uint64_t packed);
+    // The slot of `packed`, or -1.
+    long find(uint64_t packed) const;
+  };
+  std::vector<FlatTable> flat_pairs_, flat_contexts_;  // per context length
   float backoff_surprise(const int32_t* history, int history_len, int32_t next) const;
 
   struct ContextStats {

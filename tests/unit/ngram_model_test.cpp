@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
+#include <random>
+#include <set>
 
 #include "detect/ngram_model.h"
 
@@ -85,6 +88,74 @@ TEST(NgramModel, MisuseIsRejected) {
   m.finalize();
   EXPECT_THROW(m.add_trace(std::vector<int32_t>{1}), std::logic_error);
   EXPECT_EQ(m.mean_surprise({}), 0.0);
+}
+
+}  // namespace da
+
+namespace da {
+
+// An independent, slow Witten-Bell implementation straight from the definition, to check the
+// fast tables (packed keys, flat back-off tables) against.
+class ReferenceWittenBell {
+ public:
+  explicit ReferenceWittenBell(int order) : order_(order) {}
+  void add(const std::vector<int32_t>& trace) {
+    std::vector<int32_t> padded(order_ - 1, -1);
+    padded.insert(padded.end(), trace.begin(), trace.end());
+    for (size_t i = order_ - 1; i < padded.size(); ++i) {
+      vocabulary_.insert(padded[i]);
+      for (int k = 0; k < order_; ++k) {
+        std::vector<int32_t> ctx(padded.begin() + i - k, padded.begin() + i);
+        if (pairs_[{ctx, padded[i]}]++ == 0) ++distinct_[ctx];
+        ++total_[ctx];
+      }
+    }
+  }
+  double surprise(const std::vector<int32_t>& history, int32_t next) const {
+    double p = 1.0 / (vocabulary_.size() + 1.0);
+    for (int k = 0; k < order_; ++k) {
+      std::vector<int32_t> ctx(history.end() - k, history.end());
+      auto t = total_.find(ctx);
+      if (t == total_.end()) break;
+      auto c = pairs_.find({ctx, next});
+      const double count = c == pairs_.end() ? 0 : c->second;
+      const double lambda = double(t->second) / (t->second + distinct_.at(ctx));
+      p = lambda * count / t->second + (1 - lambda) * p;
+    }
+    return -std::log(p);
+  }
+
+ private:
+  int order_;
+  std::set<int32_t> vocabulary_;
+  std::map<std::pair<std::vector<int32_t>, int32_t>, uint64_t> pairs_;
+  std::map<std::vector<int32_t>, uint64_t> total_, distinct_;
+};
+
+TEST(NgramModel, FastTablesAgreeWithTheDefinition) {
+  std::mt19937 rng(7);
+  for (int order : {3, 6, 7}) {
+    NgramModel model(order);
+    ReferenceWittenBell reference(order);
+    for (int t = 0; t < 30; ++t) {
+      std::vector<int32_t> trace;
+      int32_t call = 0;
+      for (int i = 0; i < 200; ++i) trace.push_back(call = (call * 5 + 1 + rng() % 4) % 23);
+      model.add_trace(trace);
+      reference.add(trace);
+    }
+    model.finalize();
+    // Seen and unseen calls and contexts, including calls the training never had.
+    NgramModel::Stream stream(model);
+    std::vector<int32_t> history(order - 1, -1);
+    for (int i = 0; i < 3000; ++i) {
+      const int32_t call = static_cast<int32_t>(rng() % 30);
+      const double expected = reference.surprise(history, call);
+      EXPECT_NEAR(stream.next(call), expected, 1e-3 * std::max(1.0, expected)) << "order " << order << " call " << i;
+      history.erase(history.begin());
+      history.push_back(call);
+    }
+  }
 }
 
 }  // namespace da
