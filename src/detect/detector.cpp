@@ -288,6 +288,12 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
 
   auto [process_it, new_process] = processes_.try_emplace(e.pid);
   ProcessState& process = process_it->second;
+  if (!new_process && e.ppid != process.ppid) {
+    // A recycled pid (the old process died without an exit we saw) or a reparented one: start
+    // its state over, so nothing reported for the old one silences the new one.
+    process = ProcessState{};
+    new_process = true;
+  }
   if (new_process) {
     auto parent = processes_.find(e.ppid);
     if (parent != processes_.end()) {

@@ -141,6 +141,16 @@ TEST_F(DetectorTest, NewFileIsOneExplainedAnomaly) {
   EXPECT_NE(a.profile_state.find("stable"), std::string::npos);
 }
 
+TEST_F(DetectorTest, ARecycledPidIsANewProcess) {
+  auto d = make_detector();
+  learn_until_stable(*d);
+  d->observe(open_file(100, "/etc/shadow"), "host1", kWeb);
+  SyscallEvent again = open_file(100, "/etc/shadow");
+  again.ppid = 55;  // another process now has pid 100
+  d->observe(again, "host1", kWeb);
+  EXPECT_EQ(anomalies_.size(), 2u);
+}
+
 TEST_F(DetectorTest, NewProgramIsReportedOnceWithItsCommandLine) {
   auto d = make_detector();
   learn_until_stable(*d);
