@@ -30,7 +30,9 @@ test: build
 	ctest --test-dir $(BUILD_DIR) -L unit --output-on-failure
 	bash tests/harness/run-e2e.sh $(BUILD_DIR)
 
+# Scoring throughput (Google Benchmark), then capture overhead (root: a private dockerd).
 bench: build
+	$(BUILD_DIR)/bench/scoring_bench --benchmark_min_time=1
 	bash bench/run-overhead.sh $(BUILD_DIR)
 
 clean:
