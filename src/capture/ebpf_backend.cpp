@@ -185,6 +185,8 @@ Status EbpfBackend::add_container(const ContainerTarget& target) {
       index = static_cast<uint32_t>(it - container_ids_.begin());
     }
     pid_ns_of_[target.id] = *ns;
+    // Processes already running: their executables, before any of them exits.
+    for (pid_t pid : pids_in_container(target.id)) exe_of_.emplace(static_cast<uint32_t>(pid), read_exe(pid));
   }
   uint32_t key = *ns;
   if (bpf_map__update_elem(skeleton_->maps.targets, &key, sizeof key, &index, sizeof index, BPF_ANY))
@@ -221,14 +223,22 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
     pending_exec_[r->tid] = std::move(exec);
     return 0;
   }
+  if (type == DA_RECORD_EXE && size >= sizeof(da_exe_record)) {
+    const auto* r = static_cast<const da_exe_record*>(data);
+    std::string path;
+    for (uint32_t i = std::min<uint32_t>(r->depth, DA_MAX_PATH_DEPTH); i-- > 0;)
+      path += "/" + std::string(r->names[i], strnlen(r->names[i], DA_MAX_PATH_NAME));
+    if (r->truncated) path = "..." + path;
+    std::lock_guard lock(mutex_);
+    exe_of_[r->pid] = path.empty() ? "/" : path;
+    return 0;
+  }
   if (type != DA_RECORD_SYSCALL || size < offsetof(da_syscall_record, strings)) return 0;
   const auto* r = static_cast<const da_syscall_record*>(data);
   SyscallEvent e;
   e.timestamp_ns = static_cast<uint64_t>(static_cast<int64_t>(r->time_ns) + realtime_offset_ns_);
-  {
-    std::lock_guard lock(mutex_);
-    if (r->container < container_ids_.size()) e.container_id = container_ids_[r->container];
-  }
+  std::unique_lock lock(mutex_);
+  if (r->container < container_ids_.size()) e.container_id = container_ids_[r->container];
   e.pid = static_cast<int32_t>(r->pid);
   e.tid = static_cast<int32_t>(r->tid);
   e.ns_pid = static_cast<int32_t>(r->ns_pid);
@@ -239,12 +249,15 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
   e.ret = r->ret;
   const bool exec = r->nr == SYS_execve || r->nr == SYS_execveat;
   auto known = exe_of_.find(r->pid);
-  if (known == exe_of_.end() || (exec && r->ret == 0)) {
-    if (known == exe_of_.end()) observer_.process_started(e.container_id, e.pid);
-    exe_of_[r->pid] = read_exe(e.pid);
-    known = exe_of_.find(r->pid);
+  if (known == exe_of_.end()) {
+    // First sight of a process: a fork runs its parent's executable (an exec sends its own
+    // before its execve record); one that ran before the agent started is still in /proc.
+    observer_.process_started(e.container_id, e.pid);
+    auto parent = exe_of_.find(r->ppid);
+    known = exe_of_.emplace(r->pid, parent != exe_of_.end() ? parent->second : read_exe(e.pid)).first;
   }
   e.exe = known->second;
+  lock.unlock();
   if (exec) {
     auto pending = pending_exec_.find(r->tid);
     if (pending != pending_exec_.end()) {
@@ -268,6 +281,7 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
   channel_.push(std::move(e));
   if (process_ends) {
     observer_.process_finished(container_id, static_cast<pid_t>(r->pid));
+    std::lock_guard relock(mutex_);
     exe_of_.erase(r->pid);
   }
   return 0;

@@ -57,13 +57,13 @@ class EbpfBackend final : public CaptureBackend {
   int64_t realtime_offset_ns_ = 0;  // CLOCK_REALTIME - CLOCK_MONOTONIC
   uint32_t host_pid_ns_ = 0;
 
-  std::mutex mutex_;  // containers_ (the poll thread reads ids, the app adds and removes)
+  std::mutex mutex_;  // the poll thread reads these, the app adds containers
   std::vector<std::string> container_ids_;  // by index, as given to the kernel
   std::map<std::string, uint32_t> pid_ns_of_;  // container id -> pid namespace inode
+  std::unordered_map<uint32_t, std::string> exe_of_;  // by pid
 
   // Poll thread only.
   std::unordered_map<uint32_t, PendingExec> pending_exec_;  // by tid
-  std::unordered_map<uint32_t, std::string> exe_of_;         // by pid
   std::vector<uint64_t> final_lost_per_cpu_;
 };
 

@@ -34,9 +34,9 @@ std::vector<nlohmann::json> json_lines(const std::string& text) {
   return out;
 }
 
-// A call as the parity test compares it: its name and its string arguments.
+// A call as the parity test compares it: its name, string arguments and executable.
 std::string describe(const nlohmann::json& e) {
-  std::string s = e["name"].get<std::string>();
+  std::string s = e["exe"].get<std::string>() + ": " + e["name"].get<std::string>();
   for (const auto& a : e["arguments"])
     if (a["value"].is_string() || a["value"].is_array()) s += " " + a["value"].dump();
   return s;
@@ -122,7 +122,9 @@ TEST(EbpfE2E, SameWorkloadGivesTheSameSyscallSequencePerThreadAsPtrace) {
   }
   // The loop's 200 reads are all there, under both.
   const auto loop = sequence_of(ebpf_events, ebpf_container, "/bin/syscall_loop");
-  EXPECT_GE(std::count_if(loop.begin(), loop.end(), [](const std::string& s) { return s == "read"; }), 200);
+  EXPECT_GE(std::count_if(loop.begin(), loop.end(),
+                          [](const std::string& s) { return s == "/bin/syscall_loop: read"; }),
+            200);
 }
 
 TEST(EbpfE2E, LostEventsAreCountedReportedAndAlerted) {

@@ -73,6 +73,13 @@ struct {
   __type(value, struct da_exec_record);
 } exec_scratch SEC(".maps");
 
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct da_exe_record);
+} exe_scratch SEC(".maps");
+
 #define HEADER_SIZE (sizeof(struct da_syscall_record) - 2 * DA_MAX_STRING)
 
 // Waking the reader for every record costs the traced process an inter-processor wake-up per
@@ -227,6 +234,51 @@ static __always_inline void emit_exec_args(const unsigned long long args[6],
   if (bpf_ringbuf_output(&events, r, sizeof *r, wakeup_flag())) count_lost();
 }
 
+// The executable of the current task as path components, walking dentries up to the task's
+// root and crossing mount points on the way (as d_path does). Only runs after a successful exec.
+static __always_inline void emit_exe(struct task_struct* task) {
+  __u32 zero = 0;
+  struct da_exe_record* r = bpf_map_lookup_elem(&exe_scratch, &zero);
+  if (!r) return;
+  r->type = DA_RECORD_EXE;
+  r->pid = BPF_CORE_READ(task, tgid);
+  r->depth = 0;
+  r->truncated = 0;
+  struct file* exe = BPF_CORE_READ(task, mm, exe_file);
+  if (!exe) return;
+  struct dentry* dentry = BPF_CORE_READ(exe, f_path.dentry);
+  struct vfsmount* vfsmnt = BPF_CORE_READ(exe, f_path.mnt);
+  struct mount* mnt = container_of(vfsmnt, struct mount, mnt);
+  struct dentry* root_dentry = BPF_CORE_READ(task, fs, root.dentry);
+  struct vfsmount* root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+  unsigned int depth = 0;
+#pragma unroll
+  for (int i = 0; i < DA_MAX_PATH_DEPTH + 8; i++) {
+    if (dentry == root_dentry && vfsmnt == root_mnt) break;
+    struct dentry* mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+    if (dentry == mnt_root) {
+      struct mount* parent = BPF_CORE_READ(mnt, mnt_parent);
+      if (parent == mnt) break;  // the namespace's root mount
+      dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+      mnt = parent;
+      vfsmnt = &parent->mnt;
+      continue;
+    }
+    if (depth >= DA_MAX_PATH_DEPTH) {
+      r->truncated = 1;
+      break;
+    }
+    const unsigned char* name = BPF_CORE_READ(dentry, d_name.name);
+    bpf_probe_read_kernel_str(r->names[depth & (DA_MAX_PATH_DEPTH - 1)], DA_MAX_PATH_NAME, name);
+    depth++;
+    struct dentry* parent_dentry = BPF_CORE_READ(dentry, d_parent);
+    if (parent_dentry == dentry) break;
+    dentry = parent_dentry;
+  }
+  r->depth = depth;
+  if (bpf_ringbuf_output(&events, r, sizeof *r, wakeup_flag())) count_lost();
+}
+
 static __always_inline void read_args(struct pt_regs* regs, unsigned long long args[6]) {
   args[0] = regs->di;
   args[1] = regs->si;
@@ -262,6 +314,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs* regs, long ret) {
   if (nr < 0 || nr >= MAX_NR || nr == NR_EXIT || nr == NR_EXIT_GROUP) return 0;
   unsigned long long args[6];
   read_args(regs, args);
+  if ((nr == NR_EXECVE || nr == NR_EXECVEAT) && ret == 0) emit_exe(task);
   emit(task, *container, ns_pid, nr, ret, args);
   return 0;
 }

@@ -12,7 +12,11 @@
 enum da_record_type {
   DA_RECORD_SYSCALL = 1, /* one completed syscall */
   DA_RECORD_EXEC_ARGS = 2, /* execve's file name and argv, read at entry (gone after success) */
+  DA_RECORD_EXE = 3,       /* the executable a successful exec runs, as path components */
 };
+
+#define DA_MAX_PATH_DEPTH 16
+#define DA_MAX_PATH_NAME 64
 
 /* How an argument is read, per syscall number (filled by user space from the syscall table). */
 enum da_arg_kind {
@@ -50,6 +54,17 @@ struct da_exec_record {
   unsigned long long args[6]; /* raw arguments at entry */
   char filename[DA_MAX_STRING];
   char argv[DA_MAX_ARGV][DA_MAX_ARGV_STRING];
+};
+
+/* Sent before the record of a successful execve: the resolved executable (what
+ * /proc/PID/exe says), seen from the process's root — read in the kernel because a short-lived
+ * process is gone from /proc by the time user space reads its records. */
+struct da_exe_record {
+  unsigned int type; /* DA_RECORD_EXE */
+  unsigned int pid;
+  unsigned int depth;     /* components in names, innermost (the file name) first */
+  unsigned int truncated; /* deeper than DA_MAX_PATH_DEPTH */
+  char names[DA_MAX_PATH_DEPTH][DA_MAX_PATH_NAME];
 };
 
 #endif
