@@ -3,6 +3,7 @@
 #include <atomic>
 #include <ctime>
 
+#include "core/container_meta.h"
 #include "docker/docker_api.h"
 
 namespace da {
@@ -116,16 +117,6 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
-std::string repository(const std::string& image) {
-  const auto colon = image.rfind(':'), slash = image.rfind('/');
-  return colon == std::string::npos || (slash != std::string::npos && colon < slash) ? image : image.substr(0, colon);
-}
-
-std::string tag(const std::string& image) {
-  const std::string repo = repository(image);
-  return repo.size() < image.size() ? image.substr(repo.size() + 1) : "latest";
-}
-
 std::string rfc2822(uint64_t time_ns) {
   const time_t seconds = static_cast<time_t>(time_ns / 1'000'000'000ULL);
   struct tm utc;
@@ -209,8 +200,8 @@ nlohmann::ordered_json falco_payload(const Anomaly& a) {
   fields["evt.time"] = a.time_ns;
   fields["container.id"] = a.container_id.substr(0, 12);
   fields["container.name"] = a.container_name;
-  fields["container.image.repository"] = repository(a.image);
-  fields["container.image.tag"] = tag(a.image);
+  fields["container.image.repository"] = image_repository(a.image);
+  fields["container.image.tag"] = image_tag(a.image);
   fields["container.image.id"] = a.image_id;
   fields["proc.pid"] = a.process.pid;
   fields["proc.vpid"] = a.process.ns_pid;

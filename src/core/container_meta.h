@@ -15,4 +15,18 @@ struct ContainerMeta {
 
 using ContainerDirectory = std::map<std::string, ContainerMeta>;  // by full container id
 
+// "registry:5000/shop/web:1.2" -> "registry:5000/shop/web" (a colon before the last '/' is a
+// registry port, not a tag).
+inline std::string image_repository(const std::string& image) {
+  const auto colon = image.rfind(':'), slash = image.rfind('/');
+  if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) return image;
+  return image.substr(0, colon);
+}
+
+// "registry:5000/shop/web:1.2" -> "1.2"; an image without a tag is "latest".
+inline std::string image_tag(const std::string& image) {
+  const std::string repository = image_repository(image);
+  return repository.size() < image.size() ? image.substr(repository.size() + 1) : "latest";
+}
+
 }  // namespace da

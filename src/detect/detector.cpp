@@ -150,14 +150,6 @@ std::shared_ptr<const NgramModel> fit(const NgramCounts& counts, const NgramCoun
   return model;
 }
 
-// Repository part of an image reference: "registry:5000/app:1.2" -> "registry:5000/app".
-std::string repository_of(const std::string& image) {
-  const auto colon = image.rfind(':');
-  const auto slash = image.rfind('/');
-  if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) return image;
-  return image.substr(0, colon);
-}
-
 }  // namespace
 
 ProfileSummary summarize(const ImageProfile& p, const LearningSettings& s, int64_t now) {
@@ -222,7 +214,7 @@ Detector::ImageState& Detector::image_for(const ContainerMeta& container) {
       // Start from the newest profile of another tag of the same repository.
       const ImageProfile* seed = nullptr;
       for (const auto& [id, other] : images_)
-        if (repository_of(other->profile.image) == repository_of(p.image) &&
+        if (image_repository(other->profile.image) == image_repository(p.image) &&
             (!seed || other->profile.first_seen > seed->first_seen))
           seed = &other->profile;
       std::optional<ImageProfile> from_disk;
@@ -230,7 +222,7 @@ Detector::ImageState& Detector::image_for(const ContainerMeta& container) {
         for (const auto& file : store_->files()) {
           auto other = store_->load_file(file);
           if (other && other->image_id != p.image_id &&
-              repository_of(other->image) == repository_of(p.image) &&
+              image_repository(other->image) == image_repository(p.image) &&
               (!from_disk || other->first_seen > from_disk->first_seen))
             from_disk = std::move(other.value());
         }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <msgpack.hpp>
 
+#include "core/msgpack_fields.h"
+
 namespace da {
 
 const char* state_name(ProfileState state) {
@@ -50,16 +52,11 @@ uint64_t distinct_ngrams(const ImageProfile& p) {
 
 namespace {
 
-using Packer = msgpack::packer<msgpack::sbuffer>;
-
-void pack_str(Packer& pk, std::string_view s) {
-  pk.pack_str(static_cast<uint32_t>(s.size()));
-  pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
-}
+using namespace msgpack_fields;
 
 void pack_set(Packer& pk, const std::set<std::string>& set) {
   pk.pack_array(static_cast<uint32_t>(set.size()));
-  for (const auto& s : set) pack_str(pk, s);
+  for (const auto& s : set) pack_string(pk, s);
 }
 
 // N-gram counts as one flat integer array: order calls then the count, per n-gram.
@@ -73,12 +70,12 @@ void pack_counts(Packer& pk, const NgramCounts& counts) {
 
 void pack_program(Packer& pk, const ProgramProfile& p) {
   pk.pack_map(6);
-  pack_str(pk, "exe"), pack_str(pk, p.exe);
-  pack_str(pk, "comm"), pack_str(pk, p.comm);
-  pack_str(pk, "calls"), pk.pack(p.calls);
-  pack_str(pk, "threshold"), pk.pack(p.threshold);
-  pack_str(pk, "ngrams"), pack_counts(pk, p.ngrams);
-  pack_str(pk, "holdout");
+  pack_string(pk, "exe"), pack_string(pk, p.exe);
+  pack_string(pk, "comm"), pack_string(pk, p.comm);
+  pack_string(pk, "calls"), pk.pack(p.calls);
+  pack_string(pk, "threshold"), pk.pack(p.threshold);
+  pack_string(pk, "ngrams"), pack_counts(pk, p.ngrams);
+  pack_string(pk, "holdout");
   pk.pack_array(static_cast<uint32_t>(p.holdout.size() * (kProfileOrder + 1)));
   for (const auto& h : p.holdout) {
     pk.pack(h.tid);
@@ -86,53 +83,32 @@ void pack_program(Packer& pk, const ProgramProfile& p) {
   }
 }
 
-struct DecodeError {
-  std::string what;
-};
-
 std::string get_str(const msgpack::object& o, const char* field) {
-  if (o.type != msgpack::type::STR) throw DecodeError{std::string(field) + " is not a string"};
-  return std::string(o.via.str.ptr, o.via.str.size);
-}
-
-int64_t get_int(const msgpack::object& o, const char* field) {
-  if (o.type == msgpack::type::POSITIVE_INTEGER) return static_cast<int64_t>(o.via.u64);
-  if (o.type == msgpack::type::NEGATIVE_INTEGER) return o.via.i64;
-  throw DecodeError{std::string(field) + " is not an integer"};
-}
-
-double get_double(const msgpack::object& o, const char* field) {
-  if (o.type == msgpack::type::FLOAT64 || o.type == msgpack::type::FLOAT32) return o.via.f64;
-  return static_cast<double>(get_int(o, field));
-}
-
-const msgpack::object_array& get_array(const msgpack::object& o, const char* field) {
-  if (o.type != msgpack::type::ARRAY) throw DecodeError{std::string(field) + " is not an array"};
-  return o.via.array;
+  return std::string(as_string(o, field));
 }
 
 std::set<std::string> get_set(const msgpack::object& o, const char* field) {
   std::set<std::string> out;
-  const auto& a = get_array(o, field);
+  const auto& a = as_array(o, field);
   for (uint32_t i = 0; i < a.size; ++i) out.insert(get_str(a.ptr[i], field));
   return out;
 }
 
 int16_t get_call(const msgpack::object& o) {
-  const int64_t v = get_int(o, "n-gram call");
+  const int64_t v = as_int(o, "n-gram call");
   if (v < -1 || v > 32767) throw DecodeError{"n-gram call out of range"};
   return static_cast<int16_t>(v);
 }
 
 NgramCounts get_counts(const msgpack::object& o) {
-  const auto& a = get_array(o, "ngrams");
+  const auto& a = as_array(o, "ngrams");
   if (a.size % (kProfileOrder + 1) != 0) throw DecodeError{"ngrams has a partial entry"};
   NgramCounts counts;
   counts.reserve(a.size / (kProfileOrder + 1));
   for (uint32_t i = 0; i < a.size; i += kProfileOrder + 1) {
     NgramKey key;
     for (int j = 0; j < kProfileOrder; ++j) key.calls[j] = get_call(a.ptr[i + j]);
-    const int64_t count = get_int(a.ptr[i + kProfileOrder], "n-gram count");
+    const int64_t count = as_int(a.ptr[i + kProfileOrder], "n-gram count");
     if (count <= 0 || count > UINT32_MAX) throw DecodeError{"n-gram count out of range"};
     counts[key] += static_cast<uint32_t>(count);
   }
@@ -147,15 +123,15 @@ ProgramProfile get_program(const msgpack::object& o) {
     const std::string key = get_str(kv.key, "program key");
     if (key == "exe") p.exe = get_str(kv.val, "exe");
     else if (key == "comm") p.comm = get_str(kv.val, "comm");
-    else if (key == "calls") p.calls = static_cast<uint64_t>(get_int(kv.val, "calls"));
-    else if (key == "threshold") p.threshold = get_double(kv.val, "threshold");
+    else if (key == "calls") p.calls = static_cast<uint64_t>(as_int(kv.val, "calls"));
+    else if (key == "threshold") p.threshold = as_double(kv.val, "threshold");
     else if (key == "ngrams") p.ngrams = get_counts(kv.val);
     else if (key == "holdout") {
-      const auto& a = get_array(kv.val, "holdout");
+      const auto& a = as_array(kv.val, "holdout");
       if (a.size % (kProfileOrder + 1) != 0) throw DecodeError{"holdout has a partial entry"};
       for (uint32_t j = 0; j < a.size; j += kProfileOrder + 1) {
         HoldoutCall h;
-        h.tid = static_cast<int32_t>(get_int(a.ptr[j], "holdout tid"));
+        h.tid = static_cast<int32_t>(as_int(a.ptr[j], "holdout tid"));
         for (int k = 0; k < kProfileOrder; ++k) h.ngram.calls[k] = get_call(a.ptr[j + 1 + k]);
         p.holdout.push_back(h);
         ++p.holdout_ngrams[h.ngram];
@@ -171,23 +147,23 @@ std::string encode_profile(const ImageProfile& profile) {
   msgpack::sbuffer buffer;
   Packer pk(buffer);
   pk.pack_map(15);
-  pack_str(pk, "v"), pk.pack(kProfileFormatVersion);
-  pack_str(pk, "order"), pk.pack(kProfileOrder);
-  pack_str(pk, "image"), pack_str(pk, profile.image);
-  pack_str(pk, "image_id"), pack_str(pk, profile.image_id);
-  pack_str(pk, "state"), pack_str(pk, state_name(profile.state));
-  pack_str(pk, "first_seen"), pk.pack(profile.first_seen);
-  pack_str(pk, "last_novel"), pk.pack(profile.last_novel);
-  pack_str(pk, "stable_since"), pk.pack(profile.stable_since);
-  pack_str(pk, "last_novelty"), pack_str(pk, profile.last_novelty);
-  pack_str(pk, "seeded_from"), pack_str(pk, profile.seeded_from);
-  pack_str(pk, "calls"), pk.pack(profile.calls);
-  pack_str(pk, "programs");
+  pack_string(pk, "v"), pk.pack(kProfileFormatVersion);
+  pack_string(pk, "order"), pk.pack(kProfileOrder);
+  pack_string(pk, "image"), pack_string(pk, profile.image);
+  pack_string(pk, "image_id"), pack_string(pk, profile.image_id);
+  pack_string(pk, "state"), pack_string(pk, state_name(profile.state));
+  pack_string(pk, "first_seen"), pk.pack(profile.first_seen);
+  pack_string(pk, "last_novel"), pk.pack(profile.last_novel);
+  pack_string(pk, "stable_since"), pk.pack(profile.stable_since);
+  pack_string(pk, "last_novelty"), pack_string(pk, profile.last_novelty);
+  pack_string(pk, "seeded_from"), pack_string(pk, profile.seeded_from);
+  pack_string(pk, "calls"), pk.pack(profile.calls);
+  pack_string(pk, "programs");
   pk.pack_array(static_cast<uint32_t>(profile.programs.size()));
   for (const auto& [key, program] : profile.programs) pack_program(pk, program);
-  pack_str(pk, "execs"), pack_set(pk, profile.execs);
-  pack_str(pk, "files"), pack_set(pk, profile.files);
-  pack_str(pk, "peers"), pack_set(pk, profile.peers);
+  pack_string(pk, "execs"), pack_set(pk, profile.execs);
+  pack_string(pk, "files"), pack_set(pk, profile.files);
+  pack_string(pk, "peers"), pack_set(pk, profile.peers);
   return std::string(buffer.data(), buffer.size());
 }
 
@@ -203,14 +179,14 @@ Result<ImageProfile> decode_profile(std::string_view bytes) {
       const std::string key = get_str(kv.key, "profile key");
       const auto& v = kv.val;
       if (key == "v") {
-        const int64_t version = get_int(v, "v");
+        const int64_t version = as_int(v, "v");
         if (version != kProfileFormatVersion)
           return Error{"unsupported profile format version " + std::to_string(version) +
                        " (this build reads " + std::to_string(kProfileFormatVersion) + ")"};
         has_version = true;
       } else if (key == "order") {
-        if (get_int(v, "order") != kProfileOrder)
-          return Error{"profile uses n-grams of " + std::to_string(get_int(v, "order")) +
+        if (as_int(v, "order") != kProfileOrder)
+          return Error{"profile uses n-grams of " + std::to_string(as_int(v, "order")) +
                        " calls; this build uses " + std::to_string(kProfileOrder)};
       } else if (key == "image") p.image = get_str(v, "image");
       else if (key == "image_id") p.image_id = get_str(v, "image_id");
@@ -219,14 +195,14 @@ Result<ImageProfile> decode_profile(std::string_view bytes) {
         if (s == "stable") p.state = ProfileState::kStable;
         else if (s == "learning") p.state = ProfileState::kLearning;
         else return Error{"unknown profile state '" + s + "'"};
-      } else if (key == "first_seen") p.first_seen = get_int(v, "first_seen");
-      else if (key == "last_novel") p.last_novel = get_int(v, "last_novel");
-      else if (key == "stable_since") p.stable_since = get_int(v, "stable_since");
+      } else if (key == "first_seen") p.first_seen = as_int(v, "first_seen");
+      else if (key == "last_novel") p.last_novel = as_int(v, "last_novel");
+      else if (key == "stable_since") p.stable_since = as_int(v, "stable_since");
       else if (key == "last_novelty") p.last_novelty = get_str(v, "last_novelty");
       else if (key == "seeded_from") p.seeded_from = get_str(v, "seeded_from");
-      else if (key == "calls") p.calls = static_cast<uint64_t>(get_int(v, "calls"));
+      else if (key == "calls") p.calls = static_cast<uint64_t>(as_int(v, "calls"));
       else if (key == "programs") {
-        const auto& a = get_array(v, "programs");
+        const auto& a = as_array(v, "programs");
         for (uint32_t j = 0; j < a.size; ++j) {
           ProgramProfile program = get_program(a.ptr[j]);
           ProgramKey pk{program.exe, program.comm};

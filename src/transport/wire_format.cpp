@@ -2,17 +2,14 @@
 
 #include <msgpack.hpp>
 
+#include "core/msgpack_fields.h"
+
 #include "syscalls/syscall_table.h"
 
 namespace da {
 namespace {
 
-using Packer = msgpack::packer<msgpack::sbuffer>;
-
-void pack_string(Packer& pk, std::string_view s) {
-  pk.pack_str(static_cast<uint32_t>(s.size()));
-  pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
-}
+using namespace msgpack_fields;
 
 void pack_value(Packer& pk, const ArgValue& value) {
   std::visit(
@@ -49,29 +46,7 @@ void pack_event(Packer& pk, const SyscallEvent& e) {
   pack_string(pk, "ret"), pk.pack(e.ret);
 }
 
-// Decoding walks msgpack objects by hand so any malformed field becomes an Error naming it,
-// never an exception escaping or a crash.
-struct DecodeError {
-  std::string what;
-};
-
-std::string_view as_string(const msgpack::object& o, const char* field) {
-  if (o.type != msgpack::type::STR) throw DecodeError{std::string(field) + " is not a string"};
-  return {o.via.str.ptr, o.via.str.size};
-}
-
-int64_t as_int(const msgpack::object& o, const char* field) {
-  if (o.type == msgpack::type::POSITIVE_INTEGER) return static_cast<int64_t>(o.via.u64);
-  if (o.type == msgpack::type::NEGATIVE_INTEGER) return o.via.i64;
-  throw DecodeError{std::string(field) + " is not an integer"};
-}
-
-uint64_t as_uint(const msgpack::object& o, const char* field) {
-  if (o.type != msgpack::type::POSITIVE_INTEGER)
-    throw DecodeError{std::string(field) + " is not an unsigned integer"};
-  return o.via.u64;
-}
-
+// Decoding walks msgpack objects by hand so any malformed field becomes an Error naming it.
 ArgValue as_arg(const msgpack::object& o) {
   switch (o.type) {
     case msgpack::type::POSITIVE_INTEGER: return o.via.u64;
