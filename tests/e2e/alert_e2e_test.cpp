@@ -117,6 +117,22 @@ TEST(AlertE2E, AlertTestDeliversEmailOverStartTlsWithAuthAndTheWebhookAndJson) {
     EXPECT_TRUE(payload.contains(key)) << key;
   EXPECT_NE(slurp(hooks[0].substr(0, hooks[0].size() - 5) + ".headers").find("X-Token: abc"), std::string::npos);
 
+  // Implicit TLS (smtps://) works too.
+  const int smtps_port = free_port();
+  e2e::Process smtps({"/usr/bin/python3", harness("smtp_sink.py"), std::to_string(smtps_port), work.path + "/smtps-mail",
+                      "--smtps", work.path + "/cert.pem", work.path + "/key.pem"});
+  ASSERT_TRUE(smtps.wait_for_output("ready", 15s)) << smtps.output();
+  r = sh(std::string(DA_BINARY) + " alert-test --smtp-url smtps://127.0.0.1:" + std::to_string(smtps_port) +
+         " --email-to admin@example.com --email-from agent@example.com --smtp-ca-file " + work.path +
+         "/cert.pem 2>&1");
+  EXPECT_EQ(r.exit_code, 0) << r.output << smtps.output();
+  const std::string tls_mail = wait_for_mail(work.path + "/smtps-mail", "Subject:", 10s);
+  EXPECT_NE(tls_mail.find("X-Session-TLS: yes"), std::string::npos) << tls_mail;
+  // A certificate the agent does not trust is refused.
+  r = sh(std::string(DA_BINARY) + " alert-test --smtp-url smtps://127.0.0.1:" + std::to_string(smtps_port) +
+         " --email-to admin@example.com --email-from agent@example.com 2>&1");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+
   // Wrong password: a clear failure and a non-zero exit.
   std::ofstream(work.path + "/credentials") << "alice:wrong\n";
   r = sh(std::string(DA_BINARY) + " alert-test --smtp-url smtp://127.0.0.1:" + std::to_string(smtp_port) +

@@ -27,7 +27,9 @@ class Saver:
         with self.lock:
             self.count += 1
             n = self.count
-        tls = "yes" if session.ssl else "no"
+        # STARTTLS sets session.ssl; implicit TLS (smtps) shows on the transport.
+        implicit = server.transport is not None and server.transport.get_extra_info("ssl_object") is not None
+        tls = "yes" if (session.ssl or implicit) else "no"
         header = (f"X-Envelope-From: {envelope.mail_from}\n"
                   f"X-Envelope-To: {', '.join(envelope.rcpt_tos)}\n"
                   f"X-Session-TLS: {tls}\n"
