@@ -1,11 +1,13 @@
 #include "capture/ebpf_backend.h"
 
 #include <bpf/libbpf.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -155,7 +157,15 @@ Status EbpfBackend::start() {
 }
 
 void EbpfBackend::poll_loop() {
+  auto next_cleanup = std::chrono::steady_clock::now() + std::chrono::minutes(1);
   while (running_) {
+    if (std::chrono::steady_clock::now() >= next_cleanup) {
+      // A process killed by a signal makes no exit_group: forget the ones that are gone.
+      next_cleanup = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+      std::lock_guard lock(mutex_);
+      std::erase_if(exe_of_, [](const auto& p) { return kill(static_cast<pid_t>(p.first), 0) != 0 && errno == ESRCH; });
+      std::erase_if(pending_exec_, [](const auto& p) { return kill(static_cast<pid_t>(p.first), 0) != 0 && errno == ESRCH; });
+    }
     // The kernel side wakes us only when a batch is waiting; the timeout bounds the latency of
     // a quiet container's events.
     int n = ring_buffer__poll(ring_, 20);

@@ -63,7 +63,7 @@ class EbpfBackend final : public CaptureBackend {
   std::unordered_map<uint32_t, std::string> exe_of_;  // by pid
 
   // Poll thread only.
-  std::unordered_map<uint32_t, PendingExec> pending_exec_;  // by tid
+  std::unordered_map<uint32_t, PendingExec> pending_exec_;  // by tid (execve entry to exit)
   std::vector<uint64_t> final_lost_per_cpu_;
 };
 
