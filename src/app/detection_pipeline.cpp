@@ -50,11 +50,43 @@ Result<std::unique_ptr<DetectionPipeline>> DetectionPipeline::create(
   return p;
 }
 
+namespace {
+constexpr size_t kMaxWaitingEvents = 50000;  // per container
+constexpr auto kMaxWait = std::chrono::seconds(30);
+}  // namespace
+
 void DetectionPipeline::on_event(const SyscallEvent& event, const EventContext& context) {
+  if (context.container.image_id.empty() && !event.container_id.empty()) {
+    Waiting& w = waiting_[event.container_id];
+    if (w.events.empty()) w.since = std::chrono::steady_clock::now(), w.host = context.host;
+    if (w.events.size() < kMaxWaitingEvents) w.events.push_back(event);
+    else ++never_identified_;
+    return;
+  }
+  if (!waiting_.empty()) {
+    auto it = waiting_.find(event.container_id);
+    if (it != waiting_.end()) {
+      // Its metadata has arrived: the events that came first are judged first.
+      for (const auto& early : it->second.events) detector_->observe(early, it->second.host, context.container);
+      waiting_.erase(it);
+    }
+  }
   detector_->observe(event, context.host, context.container);
 }
 
 void DetectionPipeline::on_tick() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    if (now - it->second.since < kMaxWait) {
+      ++it;
+      continue;
+    }
+    never_identified_ += it->second.events.size();
+    console_.error("warning: " + std::to_string(it->second.events.size()) + " events of container " +
+                   it->second.events.front().container_id.substr(0, 12) +
+                   " came without its name and image; not checked");
+    it = waiting_.erase(it);
+  }
   detector_->tick();
   gate_.tick();
 }
@@ -85,6 +117,9 @@ std::string DetectionPipeline::finish() {
   if (detector_->anomalies_folded())
     summary += " (" + std::to_string(detector_->anomalies_folded()) +
                " lesser novelties of new programs folded into their program's alert)";
+  for (const auto& [id, w] : waiting_) never_identified_ += w.events.size();
+  if (never_identified_)
+    summary += "; " + std::to_string(never_identified_) + " events of containers never identified, not checked";
   if (gate_.aggregated()) summary += "; " + std::to_string(gate_.aggregated()) + " repeats aggregated";
   if (gate_.rate_limited()) summary += "; " + std::to_string(gate_.rate_limited()) + " held back by the rate limit";
   for (const auto& s : dispatcher_.stats()) {

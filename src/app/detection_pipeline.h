@@ -2,6 +2,8 @@
 // The detection side as `run` and `detect` share it:
 //   events -> Detector -> AlertGate (noise control) -> AlertDispatcher -> sinks
 // An EventHandler, so the consumer thread drives it.
+#include <chrono>
+#include <map>
 #include <memory>
 
 #include "alert/alert_dispatcher.h"
@@ -36,6 +38,16 @@ class DetectionPipeline final : public EventHandler {
   AlertGate gate_;
   std::unique_ptr<Detector> detector_;
   bool finished_ = false;
+
+  // Events of a container whose name and image have not arrived yet (the eBPF backend sees a
+  // container's first process before Docker's start event): kept a while, then judged.
+  struct Waiting {
+    std::chrono::steady_clock::time_point since;
+    std::vector<SyscallEvent> events;
+    std::string host;
+  };
+  std::map<std::string, Waiting> waiting_;
+  uint64_t never_identified_ = 0;
 };
 
 }  // namespace da

@@ -166,13 +166,15 @@ void EbpfBackend::poll_loop() {
       std::erase_if(exe_of_, [](const auto& p) { return kill(static_cast<pid_t>(p.first), 0) != 0 && errno == ESRCH; });
       std::erase_if(pending_exec_, [](const auto& p) { return kill(static_cast<pid_t>(p.first), 0) != 0 && errno == ESRCH; });
     }
-    // The kernel side wakes us only when a batch is waiting; the timeout bounds the latency of
-    // a quiet container's events.
+    // The kernel side wakes us only when a batch is waiting; without a wake-up, poll() returns
+    // at the timeout without reading, so consume() then reads what is there: events of a quiet
+    // container wait at most 20 ms.
     int n = ring_buffer__poll(ring_, 20);
     if (n < 0 && n != -EINTR) {
       observer_.warning(std::string("BPF ring buffer poll failed: ") + std::strerror(-n));
       break;
     }
+    ring_buffer__consume(ring_);
   }
   ring_buffer__consume(ring_);  // what the kernel wrote before detaching
 }
@@ -195,6 +197,7 @@ Status EbpfBackend::add_container(const ContainerTarget& target) {
       index = static_cast<uint32_t>(it - container_ids_.begin());
     }
     pid_ns_of_[target.id] = *ns;
+    pending_ns_.erase(*ns);
     // Processes already running: their executables, before any of them exits.
     for (pid_t pid : pids_in_container(target.id)) exe_of_.emplace(static_cast<uint32_t>(pid), read_exe(pid));
   }
@@ -248,7 +251,15 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
   SyscallEvent e;
   e.timestamp_ns = static_cast<uint64_t>(static_cast<int64_t>(r->time_ns) + realtime_offset_ns_);
   std::unique_lock lock(mutex_);
-  if (r->container < container_ids_.size()) e.container_id = container_ids_[r->container];
+  if (r->container == DA_PENDING_CONTAINER) {
+    e.container_id = resolve_pending(r->pid_ns, r->pid);
+    if (e.container_id.empty()) {
+      ++unattributed_;
+      return 0;
+    }
+  } else if (r->container < container_ids_.size()) {
+    e.container_id = container_ids_[r->container];
+  }
   e.pid = static_cast<int32_t>(r->pid);
   e.tid = static_cast<int32_t>(r->tid);
   e.ns_pid = static_cast<int32_t>(r->ns_pid);
@@ -295,6 +306,24 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
     exe_of_.erase(r->pid);
   }
   return 0;
+}
+
+std::string EbpfBackend::resolve_pending(uint32_t pid_ns, uint32_t pid) {
+  auto it = pending_ns_.find(pid_ns);
+  if (it != pending_ns_.end()) return it->second;
+  // Docker's start event may already have named it.
+  for (const auto& [id, ns] : pid_ns_of_)
+    if (ns == pid_ns) return pending_ns_[pid_ns] = id;
+  auto id = container_id_of(static_cast<pid_t>(pid));
+  if (id) return pending_ns_[pid_ns] = *id;
+  // Not a Docker container (another runtime), or this process is already gone: after a few
+  // tries with other processes of the namespace, stop capturing it.
+  if (++pending_failures_[pid_ns] >= 64) {
+    uint32_t key = pid_ns;
+    if (skeleton_) bpf_map__delete_elem(skeleton_->maps.targets, &key, sizeof key, 0);
+    pending_ns_[pid_ns] = "";
+  }
+  return "";
 }
 
 std::vector<uint64_t> EbpfBackend::lost_per_cpu() {

@@ -46,6 +46,8 @@ class EbpfBackend final : public CaptureBackend {
     uint64_t raw[6] = {};  // the raw arguments at entry
   };
   void poll_loop();
+  // The container of a record the kernel side tagged DA_PENDING_CONTAINER; "" if none.
+  std::string resolve_pending(uint32_t pid_ns, uint32_t pid);
   std::vector<uint64_t> lost_per_cpu();
 
   EventChannel& channel_;
@@ -61,6 +63,11 @@ class EbpfBackend final : public CaptureBackend {
   std::vector<std::string> container_ids_;  // by index, as given to the kernel
   std::map<std::string, uint32_t> pid_ns_of_;  // container id -> pid namespace inode
   std::unordered_map<uint32_t, std::string> exe_of_;  // by pid
+  // Namespaces the kernel side started on its own (a container's first exec, before Docker's
+  // start event): the container id found in their cgroup, or "" when not a Docker container.
+  std::unordered_map<uint32_t, std::string> pending_ns_;
+  std::unordered_map<uint32_t, int> pending_failures_;
+  uint64_t unattributed_ = 0;  // events of such namespaces that belong to no Docker container
 
   // Poll thread only.
   std::unordered_map<uint32_t, PendingExec> pending_exec_;  // by tid (execve entry to exit)

@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -39,6 +41,21 @@ bool process_in_container(pid_t pid, const std::string& container_id) {
   // cgroupfs driver: /docker/<id>; systemd driver: /system.slice/docker-<id>.scope; v1 and v2.
   return !container_id.empty() &&
          slurp("/proc/" + std::to_string(pid) + "/cgroup").find(container_id) != std::string::npos;
+}
+
+std::optional<std::string> container_id_of(pid_t pid) {
+  const std::string cgroups = slurp("/proc/" + std::to_string(pid) + "/cgroup");
+  // ".../docker/<id>" (cgroupfs) or ".../docker-<id>.scope" (systemd), any hierarchy.
+  for (const char* marker : {"docker/", "docker-"}) {
+    for (size_t at = cgroups.find(marker); at != std::string::npos; at = cgroups.find(marker, at + 1)) {
+      const size_t start = at + std::strlen(marker);
+      if (start + 64 > cgroups.size()) break;
+      const std::string id = cgroups.substr(start, 64);
+      if (std::all_of(id.begin(), id.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+        return id;
+    }
+  }
+  return std::nullopt;
 }
 
 std::vector<pid_t> pids_in_container(const std::string& container_id) {

@@ -12,6 +12,8 @@ namespace da {
 // Processes (thread-group leaders) whose cgroup path names the container id.
 std::vector<pid_t> pids_in_container(const std::string& container_id);
 bool process_in_container(pid_t pid, const std::string& container_id);
+// The Docker container id (64 hex digits) in the process's cgroup path, if any.
+std::optional<std::string> container_id_of(pid_t pid);
 std::vector<pid_t> threads_of(pid_t pid);
 
 struct ProcStatus {

@@ -153,3 +153,29 @@ TEST(EbpfE2E, LostEventsAreCountedReportedAndAlerted) {
   text << in.rdbuf();
   EXPECT_NE(text.str().find("\"kind\":\"capture-loss\""), std::string::npos) << text.str();
 }
+
+TEST(EbpfE2E, ANewContainerIsSeenFromItsFirstSyscallAndLearnedFrom) {
+  E2E_REQUIRE_HARNESS();
+  StateDir state;
+  e2e::Process agent({DA_BINARY, "run", "--backend", "ebpf", "--print-syscalls", "--state-dir", state.path});
+  ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
+  // The work happens at once, before Docker's start event can reach the agent.
+  auto run = sh("docker run -d --network none " + e2e::image() + " sh -c 'cat /etc/da-marker; sleep 1'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string id = trim(run.output);
+  sh("docker wait " + id + " >/dev/null");
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(agent.terminate(), 0) << agent.output();
+  bool entrypoint = false, first_open = false;
+  for (const auto& e : json_lines(agent.output())) {
+    if (e["container_id"] != id) continue;
+    entrypoint |= e["name"] == "execve" && e["arguments"][1]["value"] == nlohmann::json({"sh", "-c", "cat /etc/da-marker; sleep 1"});
+    first_open |= e["name"] == "openat" && e["arguments"][1]["value"] == "/etc/da-marker";
+  }
+  EXPECT_TRUE(entrypoint) << agent.output();
+  EXPECT_TRUE(first_open) << agent.output();
+  // Those first events reached the detector once the container's image was known.
+  auto shown = sh(std::string(DA_BINARY) + " profiles show " + e2e::image() + " --state-dir " + state.path);
+  EXPECT_NE(shown.output.find("r /etc/da-marker"), std::string::npos) << shown.output;
+  sh("docker rm -f " + id + " >/dev/null");
+}

@@ -96,13 +96,15 @@ static __always_inline void count_lost(void) {
   if (n) *n += 1;
 }
 
-// The container index of the current task, or NULL when it is not monitored.
-static __always_inline __u32* current_target(struct task_struct* task, __u32* ns_pid) {
+// The container index of the current task, or NULL when it is not monitored. *inum is set
+// whenever the task is at the containers' level.
+static __always_inline __u32* current_target(struct task_struct* task, __u32* ns_pid, __u32* inum) {
   struct pid* pid = task->thread_pid;
   unsigned int level = pid->level;
+  *inum = 0;
   if (level < target_level || target_level > 31) return 0;
-  __u32 inum = pid->numbers[target_level].ns->ns.inum;
-  __u32* index = bpf_map_lookup_elem(&targets, &inum);
+  *inum = pid->numbers[target_level].ns->ns.inum;
+  __u32* index = bpf_map_lookup_elem(&targets, inum);
   if (!index) return 0;
   if (level == target_level) {
     *ns_pid = pid->numbers[target_level].nr;
@@ -121,8 +123,8 @@ static __always_inline int is_runc(const char comm[16]) {
 }
 
 static __always_inline void fill_header(struct da_syscall_record* r, struct task_struct* task,
-                                        __u32 container, __u32 ns_pid, int nr, long long ret,
-                                        const unsigned long long args[6]) {
+                                        __u32 container, __u32 ns_pid, __u32 inum, int nr,
+                                        long long ret, const unsigned long long args[6]) {
   // Direct (BTF) loads from the task rather than helper calls: this runs for every syscall.
   r->type = DA_RECORD_SYSCALL;
   r->container = container;
@@ -131,6 +133,7 @@ static __always_inline void fill_header(struct da_syscall_record* r, struct task
   r->pid = id >> 32;
   r->tid = (__u32)id;
   r->ns_pid = ns_pid;
+  r->pid_ns = inum;
   r->ppid = task->real_parent->tgid;
   r->uid = (__u32)bpf_get_current_uid_gid();
   r->nr = nr;
@@ -141,8 +144,8 @@ static __always_inline void fill_header(struct da_syscall_record* r, struct task
   r->string_len[0] = r->string_len[1] = 0;
 }
 
-static __always_inline int emit(struct task_struct* task, __u32 container, __u32 ns_pid, int nr,
-                                long long ret, const unsigned long long args[6]) {
+static __always_inline int emit(struct task_struct* task, __u32 container, __u32 ns_pid, __u32 inum,
+                                int nr, long long ret, const unsigned long long args[6]) {
   __u32 key = (__u32)nr;
   struct da_arg_kinds* kinds = bpf_map_lookup_elem(&arg_kinds, &key);
   if (!kinds || !kinds->any_string) {
@@ -157,7 +160,7 @@ static __always_inline int emit(struct task_struct* task, __u32 container, __u32
       bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
       return 0;
     }
-    fill_header(r, task, container, ns_pid, nr, ret, args);
+    fill_header(r, task, container, ns_pid, inum, nr, ret, args);
     bpf_ringbuf_submit(r, wakeup_flag());
     return 0;
   }
@@ -167,7 +170,7 @@ static __always_inline int emit(struct task_struct* task, __u32 container, __u32
   if (!r) return 0;
   bpf_get_current_comm(r->comm, sizeof r->comm);
   if (is_runc(r->comm)) return 0;
-  fill_header(r, task, container, ns_pid, nr, ret, args);
+  fill_header(r, task, container, ns_pid, inum, nr, ret, args);
   int found = 0;
 #pragma unroll
   for (int i = 0; i < 6; i++) {
@@ -288,33 +291,49 @@ static __always_inline void read_args(struct pt_regs* regs, unsigned long long a
   args[5] = regs->r9;
 }
 
+static __always_inline int is_runc_init(const char comm[16]) {
+  return is_runc(comm) && comm[5] == '[' && comm[6] == '2' && comm[7] == ':';  // "runc:[2:INIT]"
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs* regs, long id) {
   // Most syscalls are handled at exit: leave at once.
   if (id != NR_EXECVE && id != NR_EXECVEAT && id != NR_EXIT && id != NR_EXIT_GROUP) return 0;
   struct task_struct* task = bpf_get_current_task_btf();
-  __u32 ns_pid = 0;
-  __u32* container = current_target(task, &ns_pid);
+  __u32 ns_pid = 0, inum = 0;
+  __u32* container = current_target(task, &ns_pid, &inum);
+  __u32 pending = DA_PENDING_CONTAINER;
+  if (!container && inum && (id == NR_EXECVE || id == NR_EXECVEAT)) {
+    // runc starting a container's first process: Docker's start event (and with it user
+    // space) comes later, so capture this namespace from here on; user space names it.
+    char comm[16];
+    bpf_get_current_comm(comm, sizeof comm);
+    if (!is_runc_init(comm)) return 0;
+    bpf_map_update_elem(&targets, &inum, &pending, BPF_NOEXIST);
+    struct pid* pid = task->thread_pid;
+    ns_pid = pid->numbers[target_level].nr;
+    container = &pending;
+  }
   if (!container) return 0;
   unsigned long long args[6];
   read_args(regs, args);
   if (id == NR_EXECVE) emit_exec_args(args, args[0], args[1]);
   else if (id == NR_EXECVEAT) emit_exec_args(args, args[1], args[2]);
-  else emit(task, *container, ns_pid, (int)id, 0, args);  // exit, exit_group: never return
+  else emit(task, *container, ns_pid, inum, (int)id, 0, args);  // exit, exit_group: never return
   return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs* regs, long ret) {
   struct task_struct* task = bpf_get_current_task_btf();
-  __u32 ns_pid = 0;
-  __u32* container = current_target(task, &ns_pid);
+  __u32 ns_pid = 0, inum = 0;
+  __u32* container = current_target(task, &ns_pid, &inum);
   if (!container) return 0;
   int nr = (int)regs->orig_ax;
   if (nr < 0 || nr >= MAX_NR || nr == NR_EXIT || nr == NR_EXIT_GROUP) return 0;
   unsigned long long args[6];
   read_args(regs, args);
   if ((nr == NR_EXECVE || nr == NR_EXECVEAT) && ret == 0) emit_exe(task);
-  emit(task, *container, ns_pid, nr, ret, args);
+  emit(task, *container, ns_pid, inum, nr, ret, args);
   return 0;
 }

@@ -8,6 +8,9 @@
 #define DA_MAX_ARGV_STRING 128
 #define DA_MAX_CONTAINERS 4096
 #define DA_NO_STRING 0xff
+/* Container index of a pid namespace the kernel side started capturing on its own: runc
+ * exec'd a container's first process before Docker's start event let user space add it. */
+#define DA_PENDING_CONTAINER 0xffffffffu
 
 enum da_record_type {
   DA_RECORD_SYSCALL = 1, /* one completed syscall */
@@ -36,6 +39,7 @@ struct da_syscall_record {
   unsigned int container; /* index given by user space for the pid namespace */
   unsigned long long time_ns; /* CLOCK_MONOTONIC */
   unsigned int pid, tid, ns_pid, ppid, uid;
+  unsigned int pid_ns; /* inode of the pid namespace (at the containers' level) */
   int nr;
   long long ret;
   unsigned long long args[6];
