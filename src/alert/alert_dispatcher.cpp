@@ -21,7 +21,7 @@ struct AlertDispatcher::Worker {
   std::deque<Item> queue;
   bool stopping = false;
   std::chrono::steady_clock::time_point deadline;  // once stopping
-  uint64_t file_sequence = 0;
+  std::atomic<uint64_t> file_sequence{0};
   std::atomic<uint64_t> delivered{0}, failed{0}, kept{0};
   std::thread thread;
 };
@@ -112,6 +112,10 @@ std::optional<fs::path> AlertDispatcher::store(Worker& w, const Anomaly& anomaly
 
 void AlertDispatcher::publish(const Anomaly& anomaly) {
   for (auto& w : workers_) {
+    // Written (and fsync'ed) before taking the queue's lock: the worker is never held up by it.
+    Item item{anomaly, {}};
+    if (!w->outbox.empty())
+      if (auto path = store(*w, anomaly)) item.file = *path;
     std::lock_guard lock(w->mutex);
     if (w->queue.size() >= settings_.queue_limit) {
       // The oldest goes, so the newest (most relevant now) is kept; counted and logged.
@@ -123,9 +127,6 @@ void AlertDispatcher::publish(const Anomaly& anomaly) {
       log_("error: alert sink " + w->sink->name() + " is " + std::to_string(settings_.queue_limit) +
            " alerts behind; dropped the oldest: " + dropped.anomaly.explanation);
     }
-    Item item{anomaly, {}};
-    if (!w->outbox.empty())
-      if (auto path = store(*w, anomaly)) item.file = *path;
     w->queue.push_back(std::move(item));
     w->ready.notify_one();
   }
