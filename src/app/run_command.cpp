@@ -15,7 +15,7 @@ namespace {
 int capture_containers(const CaptureOptions& options, bool consume) {
   Console console;
   if (geteuid() != 0) {
-    console.error("error: monitoring containers needs root (ptrace of their processes); "
+    console.error("error: monitoring containers needs root (loading BPF programs, or ptrace); "
                   "run it with sudo");
     return 1;
   }
