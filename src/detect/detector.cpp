@@ -280,9 +280,12 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
 
   auto [process_it, new_process] = processes_.try_emplace(e.pid);
   ProcessState& process = process_it->second;
-  if (!new_process && e.ppid != process.ppid) {
-    // A recycled pid (the old process died without an exit we saw) or a reparented one: start
-    // its state over, so nothing reported for the old one silences the new one.
+  const bool is_exec = e.syscall_nr == SYS_execve || e.syscall_nr == SYS_execveat;
+  if (!new_process && !is_exec && e.ppid != process.ppid &&
+      (e.exe != process.exe || e.comm != process.comm)) {
+    // Another parent and another program without an exec: a recycled pid (the old process died
+    // without an exit we saw). Start over, so nothing reported for the old one silences the
+    // new one. (A reparented process keeps its exe and name: its state stays.)
     process = ProcessState{};
     new_process = true;
   }

@@ -100,6 +100,7 @@ TEST(DetectE2E, SteadyWorkloadIsLearnedAndADockerExecThatDoesSomethingNewIsAlert
       EXPECT_EQ(a["kind"], "file");
       EXPECT_EQ(a["comm"], "cat");
       EXPECT_EQ(a["severity"], "high");
+      EXPECT_EQ(a["cmdline"], nlohmann::json({"cat", "/etc/shadow"}));
     }
   }
   // One alert per novelty: the exec'd cat and the new program once each.

@@ -145,10 +145,18 @@ TEST_F(DetectorTest, ARecycledPidIsANewProcess) {
   auto d = make_detector();
   learn_until_stable(*d);
   d->observe(open_file(100, "/etc/shadow"), "host1", kWeb);
+  SyscallEvent reparented = open_file(100, "/etc/shadow");
+  reparented.ppid = 77;  // its parent died and it was reparented: same process, no new report
+  d->observe(reparented, "host1", kWeb);
+  EXPECT_EQ(anomalies_.size(), 1u);
   SyscallEvent again = open_file(100, "/etc/shadow");
   again.ppid = 55;  // another process now has pid 100
+  again.comm = "other";
   d->observe(again, "host1", kWeb);
-  EXPECT_EQ(anomalies_.size(), 2u);
+  // Its own reports: a program the image never ran, and the file again.
+  EXPECT_EQ(std::count_if(anomalies_.begin(), anomalies_.end(),
+                          [](const Anomaly& a) { return a.kind == AnomalyKind::kFile; }),
+            2);
 }
 
 TEST_F(DetectorTest, NewProgramIsReportedOnceWithItsCommandLine) {
