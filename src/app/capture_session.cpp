@@ -84,6 +84,10 @@ Result<std::unique_ptr<CaptureSession>> CaptureSession::create(const CaptureOpti
   }
   s->shipper_ = std::make_unique<BatchShipper>(s->channel_, *publisher, host_name(),
                                                new_agent_id(), warn);
+  CaptureSession* session = s.get();
+  // Read from the value report_losses() refreshes every second: asking a backend for its stats
+  // on every batch would interrupt the ptrace tracer each time.
+  s->shipper_->set_backend_losses([session] { return session->backend_lost_.load(); });
   ContainerMonitor* monitor = &s->monitor_;
   s->shipper_->set_container_lookup([monitor](const std::string& id) { return monitor->metadata(id); });
   if (consume) {
@@ -136,6 +140,7 @@ Status CaptureSession::start() {
 void CaptureSession::report_losses() {
   if (!backend_ || finished_) return;
   const CaptureStats stats = backend_->stats();
+  backend_lost_ = stats.lost_events;
   const uint64_t total = stats.lost_events + channel_.dropped();
   if (total <= reported_losses_) return;
   const uint64_t fresh = total - reported_losses_;
@@ -149,8 +154,9 @@ void CaptureSession::report_losses() {
       if (stats.lost_per_cpu[cpu]) detail += " " + std::to_string(cpu) + "=" + std::to_string(stats.lost_per_cpu[cpu]);
   }
   detail += ")";
+  // Logged here; the alert comes from the detector side, which learns of it from the "lost"
+  // count every batch carries — the same way for `run` and for agents feeding `detect`.
   console_.error("warning: " + detail);
-  if (detection_) detection_->report_capture_loss(fresh, detail);
 }
 
 std::string CaptureSession::finish() {

@@ -2,6 +2,7 @@
 // One capture pipeline, as `run`, `agent` and `trace` share it:
 //   backend -> EventChannel -> BatchShipper -> transport -> EventConsumer -> handlers
 // Built in order, torn down in reverse so no event in flight is lost.
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -52,6 +53,7 @@ class CaptureSession {
   class CountingHandler* counter_ = nullptr;
   std::unique_ptr<DetectionPipeline> detection_;
   std::unique_ptr<CaptureBackend> backend_;
+  std::atomic<uint64_t> backend_lost_{0};  // the backend's own losses, as last read
   bool finished_ = false;
   uint64_t reported_losses_ = 0;
 };

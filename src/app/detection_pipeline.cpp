@@ -91,12 +91,19 @@ void DetectionPipeline::on_tick() {
   gate_.tick();
 }
 
-void DetectionPipeline::report_capture_loss(uint64_t count, const std::string& detail) {
+void DetectionPipeline::on_capture_loss(const std::string& host, const std::string& agent,
+                                        uint64_t count) {
+  report_capture_loss(count, std::to_string(count) + " syscalls were not captured or shipped by agent " +
+                                 agent + " on " + host + " (kernel ring buffer or queue full)", host);
+}
+
+void DetectionPipeline::report_capture_loss(uint64_t count, const std::string& detail,
+                                            const std::string& host) {
   Anomaly a;
   a.time_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count());
-  a.host = host_name();
+  a.host = host.empty() ? host_name() : host;
   a.kind = AnomalyKind::kCaptureLoss;
   a.severity = Severity::kHigh;
   a.subject = "capture";

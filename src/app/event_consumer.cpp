@@ -19,6 +19,13 @@ long EventConsumer::poll_once(std::chrono::milliseconds timeout, uint64_t max_ev
       continue;
     }
     for (auto& [id, meta] : batch->containers) containers_[id] = std::move(meta);
+    if (batch->lost) {
+      uint64_t& seen = lost_by_agent_[batch->agent_id];
+      if (batch->lost > seen) {
+        for (auto* h : handlers_) h->on_capture_loss(batch->host, batch->agent_id, batch->lost - seen);
+        seen = batch->lost;
+      }
+    }
     static const ContainerMeta kUnknown;
     const std::string* last_id = nullptr;
     const ContainerMeta* meta = &kUnknown;

@@ -26,6 +26,10 @@ class EventHandler {
   virtual void on_event(const SyscallEvent& event, const EventContext& context) = 0;
   // Called after every poll (about every 100 ms, with or without events) on the same thread.
   virtual void on_tick() {}
+  // An agent reports `count` more syscalls it could not capture or ship (batch field "lost").
+  virtual void on_capture_loss(const std::string& host, const std::string& agent, uint64_t count) {
+    (void)host, (void)agent, (void)count;
+  }
 };
 
 class EventConsumer {
@@ -55,6 +59,7 @@ class EventConsumer {
   std::vector<EventHandler*> handlers_;
   // Metadata seen in batches so far, by container id (only touched by the reading thread).
   ContainerDirectory containers_;
+  std::map<std::string, uint64_t> lost_by_agent_;  // last "lost" seen per agent
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> events_{0};
   std::atomic<uint64_t> malformed_{0};

@@ -25,7 +25,8 @@ void BatchShipper::loop() {
 }
 
 void BatchShipper::ship(std::vector<SyscallEvent>&& events) {
-  EventBatch batch{host_, agent_id_, sequence_++, std::move(events), {}};
+  EventBatch batch{host_, agent_id_, sequence_++, std::move(events), {}, 0};
+  batch.lost = channel_.dropped() + (backend_losses_ ? backend_losses_() : 0);
   if (lookup_) {
     const std::string* previous = nullptr;
     for (const auto& e : batch.events) {

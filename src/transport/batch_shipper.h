@@ -31,6 +31,9 @@ class BatchShipper {
   using ContainerLookup = std::function<std::optional<ContainerMeta>(const std::string& id)>;
   // Where each batch's container metadata comes from (set before start()).
   void set_container_lookup(ContainerLookup lookup) { lookup_ = std::move(lookup); }
+  // What the capture backend itself lost so far (e.g. ring buffer overruns), carried in every
+  // batch with the queue's drops so detectors elsewhere hear of losses too.
+  void set_backend_losses(std::function<uint64_t()> losses) { backend_losses_ = std::move(losses); }
 
   void start();
   // Ships everything still in the (closed) channel, then ends the thread.
@@ -49,6 +52,7 @@ class BatchShipper {
   std::string agent_id_;
   std::function<void(const std::string&)> warn_;
   ContainerLookup lookup_;
+  std::function<uint64_t()> backend_losses_;
   uint64_t sequence_ = 0;
   std::atomic<uint64_t> batches_sent_{0}, events_sent_{0}, events_dropped_{0};
   std::thread thread_;

@@ -107,11 +107,12 @@ SyscallEvent decode_event(const msgpack::object& o) {
 std::string encode_batch(const EventBatch& batch) {
   msgpack::sbuffer buffer(64 + batch.events.size() * 160);
   Packer pk(buffer);
-  pk.pack_map(6);
+  pk.pack_map(7);
   pack_string(pk, "v"), pk.pack(kWireFormatVersion);
   pack_string(pk, "host"), pack_string(pk, batch.host);
   pack_string(pk, "agent"), pack_string(pk, batch.agent_id);
   pack_string(pk, "seq"), pk.pack(batch.sequence);
+  pack_string(pk, "lost"), pk.pack(batch.lost);
   pack_string(pk, "events");
   pk.pack_array(static_cast<uint32_t>(batch.events.size()));
   for (const auto& e : batch.events) pack_event(pk, e);
@@ -149,6 +150,8 @@ Result<EventBatch> decode_batch(std::string_view bytes) {
         batch.agent_id = as_string(kv.val, "agent");
       } else if (key == "seq") {
         batch.sequence = as_uint(kv.val, "seq");
+      } else if (key == "lost") {
+        batch.lost = as_uint(kv.val, "lost");
       } else if (key == "events") {
         if (kv.val.type != msgpack::type::ARRAY) return Error{"events is not an array"};
         batch.events.reserve(kv.val.via.array.size);

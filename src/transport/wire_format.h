@@ -21,6 +21,7 @@ struct EventBatch {
   std::vector<SyscallEvent> events;
   // Metadata of the containers the events belong to (absent for host commands).
   ContainerDirectory containers;
+  uint64_t lost = 0;  // syscalls this agent failed to capture or ship so far (cumulative)
 };
 
 std::string encode_batch(const EventBatch& batch);

@@ -30,12 +30,17 @@ TEST(WireFormat, RoundTripKeepsEveryField) {
   execve.syscall_nr = 59;
   execve.args = {std::string("/bin/cat"), std::vector<std::string>{"cat", "/etc/hostname"},
                  uint64_t{0x7ffd0000}};
-  EventBatch batch{"host1", "agent-1", 42, {sample_openat(), execve}};
+  EventBatch batch{"host1", "agent-1", 42, {sample_openat(), execve}, {}, 0};
+  batch.lost = 17;
+  batch.containers[std::string(64, 'c')] = {"web", "shop/web:1.0", "sha256:abc"};
   auto decoded = decode_batch(encode_batch(batch));
   ASSERT_TRUE(decoded) << decoded.error().message;
   EXPECT_EQ(decoded->host, "host1");
   EXPECT_EQ(decoded->agent_id, "agent-1");
   EXPECT_EQ(decoded->sequence, 42u);
+  EXPECT_EQ(decoded->lost, 17u);
+  ASSERT_EQ(decoded->containers.size(), 1u);
+  EXPECT_EQ(decoded->containers.begin()->second.image, "shop/web:1.0");
   ASSERT_EQ(decoded->events.size(), 2u);
   const auto& e = decoded->events[0];
   EXPECT_EQ(e.timestamp_ns, 1700000000123456789ULL);
