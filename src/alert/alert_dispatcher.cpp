@@ -1,13 +1,12 @@
 #include "alert/alert_dispatcher.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "alert/alert_format.h"
+#include "core/atomic_file.h"
 
 namespace da {
 
@@ -37,18 +36,6 @@ std::string sanitize(const std::string& name) {
   std::string out;
   for (char c : name) out.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
   return out;
-}
-
-bool write_file(const fs::path& path, const std::string& bytes) {
-  const fs::path temp = path.string() + ".tmp";
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  const bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) &&
-                  ::fsync(fd) == 0;
-  ::close(fd);
-  std::error_code ec;
-  if (ok) fs::rename(temp, path, ec);
-  return ok && !ec;
 }
 
 }  // namespace
@@ -102,9 +89,9 @@ std::optional<fs::path> AlertDispatcher::store(Worker& w, const Anomaly& anomaly
   char name[32];
   std::snprintf(name, sizeof name, "%016llu.json", static_cast<unsigned long long>(w.file_sequence++));
   fs::path path = w.outbox / name;
-  if (!write_file(path, anomaly_to_json(anomaly).dump())) {
-    log_("warning: cannot write the outbox of " + w.sink->name() + " (" + path.string() +
-         "); this alert is kept in memory only");
+  if (auto s = write_file_atomically(path, anomaly_to_json(anomaly).dump()); !s) {
+    log_("warning: " + s.error().message + "; this alert for " + w.sink->name() +
+         " is kept in memory only");
     return std::nullopt;
   }
   return path;

@@ -3,17 +3,14 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/clock.h"
 #include "docker/docker_api.h"
 
 namespace da {
 
 AlertGate::AlertGate(NoiseSettings settings, Publish publish, Log log, Clock clock)
     : settings_(settings), publish_(std::move(publish)), log_(std::move(log)),
-      clock_(clock ? std::move(clock) : Clock([] {
-        return std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-      })) {}
+      clock_(clock ? std::move(clock) : Clock(unix_seconds)) {}
 
 void AlertGate::offer(const Anomaly& a) {
   const int64_t now = clock_();

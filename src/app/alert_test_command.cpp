@@ -1,14 +1,13 @@
 // `alert-test`: one test alert through every configured sink, delivered synchronously, so an
 // admin can check the setup (SMTP reachable, credentials right, webhook answering) before an
 // incident does. Exits non-zero, with the reason, if any sink failed.
-#include <chrono>
-
 #include "alert/alert_format.h"
 #include "alert/console_sink.h"
 #include "alert/sink_factory.h"
 #include "app/capture_session.h"
 #include "app/commands.h"
 #include "app/console.h"
+#include "core/clock.h"
 
 namespace da {
 
@@ -26,9 +25,7 @@ int alert_test_command(const AlertTestOptions& options) {
   }
   Anomaly a;
   a.test = true;
-  a.time_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
+  a.time_ns = unix_nanoseconds();
   a.host = host_name();
   a.container_id = std::string(64, '0');
   a.container_name = "alert-test";

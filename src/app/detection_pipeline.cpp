@@ -1,8 +1,9 @@
 #include "app/detection_pipeline.h"
 
 #include "alert/console_sink.h"
-#include "app/capture_session.h"
 #include "alert/sink_factory.h"
+#include "app/capture_session.h"
+#include "core/clock.h"
 
 namespace da {
 
@@ -100,9 +101,7 @@ void DetectionPipeline::on_capture_loss(const std::string& host, const std::stri
 void DetectionPipeline::report_capture_loss(uint64_t count, const std::string& detail,
                                             const std::string& host) {
   Anomaly a;
-  a.time_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
+  a.time_ns = unix_nanoseconds();
   a.host = host.empty() ? host_name() : host;
   a.kind = AnomalyKind::kCaptureLoss;
   a.severity = Severity::kHigh;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/commands.h"
+#include "core/clock.h"
 #include "app/console.h"
 #include "detect/detector.h"
 #include "detect/profile_store.h"
@@ -15,11 +16,6 @@
 namespace da {
 namespace {
 
-int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct Loaded {
   std::filesystem::path file;
@@ -58,7 +54,7 @@ Result<Loaded> find_profile(const ProfileStore& store, const std::string& wanted
 }
 
 int list(const ProfileStore& store, const LearningSettings& learning, bool json, Console& console) {
-  const int64_t now = now_seconds();
+  const int64_t now = unix_seconds();
   auto all = load_all(store, console);
   if (json) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
@@ -92,7 +88,7 @@ int list(const ProfileStore& store, const LearningSettings& learning, bool json,
 }
 
 int show(const ImageProfile& p, const LearningSettings& learning, bool json, Console& console) {
-  const int64_t now = now_seconds();
+  const int64_t now = unix_seconds();
   ProfileSummary s = summarize(p, learning, now);
   if (json) {
     nlohmann::ordered_json j;

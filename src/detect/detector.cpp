@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/clock.h"
 #include "detect/path_normalizer.h"
 #include "syscalls/syscall_table.h"
 
@@ -19,11 +20,6 @@ constexpr uint64_t kSegmentCalls = 256;   // learning data is split in segments 
 constexpr int kHoldoutEvery = 5;          // one segment in five is held back
 constexpr int64_t kThreadIdleSeconds = 600;
 
-int64_t wall_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 const std::string* string_arg(const SyscallEvent& e, ArgKind kind) {
   const SyscallSpec* spec = find_syscall(e.syscall_nr);
@@ -162,7 +158,7 @@ ProfileSummary summarize(const ImageProfile& p, const LearningSettings& s, int64
 Detector::Detector(DetectorConfig config, const ProfileStore* store, AnomalySink anomalies, Log log,
                    Clock clock)
     : config_(config), store_(store), anomalies_sink_(std::move(anomalies)), log_(std::move(log)),
-      clock_(clock ? std::move(clock) : Clock(wall_seconds)) {
+      clock_(clock ? std::move(clock) : Clock(unix_seconds)) {
   config_.window = std::max(1, config_.window);
 }
 

@@ -1,7 +1,7 @@
 #include "detect/profile_store.h"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include "core/atomic_file.h"
+
 
 #include <algorithm>
 #include <cctype>
@@ -32,28 +32,8 @@ fs::path ProfileStore::path_for(const std::string& image_id) const {
 Result<fs::file_time_type> ProfileStore::save(const ImageProfile& profile) const {
   if (auto s = prepare(); !s) return s.error();
   const fs::path target = path_for(profile.image_id);
-  const fs::path temp = target.string() + ".tmp";
-  const std::string bytes = encode_profile(profile);
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Error{"cannot write " + temp.string() + ": " + std::strerror(errno)};
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return Error{"cannot write " + temp.string() + ": " + why};
-    }
-    done += static_cast<size_t>(n);
-  }
-  // The profile is the product of hours of learning: make it durable before it replaces the old.
-  ::fsync(fd);
-  ::close(fd);
+  if (auto s = write_file_atomically(target, encode_profile(profile)); !s) return s.error();
   std::error_code ec;
-  fs::rename(temp, target, ec);
-  if (ec) return Error{"cannot replace " + target.string() + ": " + ec.message()};
   auto mtime = fs::last_write_time(target, ec);
   if (ec) return Error{"cannot stat " + target.string() + ": " + ec.message()};
   return mtime;
