@@ -2,7 +2,6 @@
 // admin can check the setup (SMTP reachable, credentials right, webhook answering) before an
 // incident does. Exits non-zero, with the reason, if any sink failed.
 #include "alert/alert_format.h"
-#include "alert/console_sink.h"
 #include "alert/sink_factory.h"
 #include "app/capture_session.h"
 #include "app/commands.h"

@@ -294,11 +294,12 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
       process.program = e.comm;
     }
   }
-  process.comm = e.comm;
-  process.exe = e.exe;
+  // Per syscall: copy the names only when they change (an exec, a prctl rename).
+  if (process.comm != e.comm) process.comm = e.comm;
+  if (process.exe != e.exe) process.exe = e.exe;
   process.ppid = e.ppid;
   process.last_seen = now;
-  const bool exec_done = (e.syscall_nr == SYS_execve || e.syscall_nr == SYS_execveat) && e.ret == 0;
+  const bool exec_done = is_exec && e.ret == 0;
   if (exec_done) {
     process.cmdline.clear();
     for (const auto& a : e.args)
@@ -313,9 +314,11 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
   ThreadState& thread = threads_[e.tid];
   thread.pid = e.pid;
   thread.last_seen = now;
-  ProgramKey key{e.exe, process.program};
-  // A new program starts with an empty history, as each trace does in training.
-  if (exec_done || thread.image != &image || thread.key != key) reset_thread(thread, image, key);
+  // A new program starts with an empty history, as each trace does in training. (Compared in
+  // place: building the key would copy two strings per syscall.)
+  if (exec_done || thread.image != &image || thread.key.first != e.exe ||
+      thread.key.second != process.program)
+    reset_thread(thread, image, ProgramKey{e.exe, process.program});
 
   if (image.profile.state == ProfileState::kLearning)
     learn(image, thread, e, to_key(thread.history, e.syscall_nr));

@@ -269,46 +269,20 @@ void NgramModel::Stream::push(int32_t call) {
 }
 
 float NgramModel::Stream::next(int32_t call) {
-  const int keep = model_->order_ - 1;
   float s;
-  size_t cache_slot = 0;
   if (model_->packed_keys_) {
+    // One probe for a pair seen in training; otherwise the back-off over the flat tables.
     const uint64_t ngram = (packed_ << kBits) | code(call);
-    if (model_->lookup_packed(ngram, s)) {
-      push(call);
-      return s;
-    }
-    // Only exact keys are cached: calls outside the packed range share a code, so skip them.
-    bool exact = code(call) != kOutOfRange;
-    for (int i = 0; i < keep && exact; ++i) exact = ((ngram >> (kBits * (i + 1))) & 511) != kOutOfRange;
-    if (exact) {
-      if (miss_keys_.empty()) {
-        miss_keys_.assign(kMissCacheSize, 0);
-        miss_values_.assign(kMissCacheSize, 0.f);
-      }
-      const uint64_t key = ngram | (1ULL << 63);
-      cache_slot = mix(ngram) & (kMissCacheSize - 1);
-      if (miss_keys_[cache_slot] == key) {
-        push(call);
-        return miss_values_[cache_slot];
-      }
-      miss_keys_[cache_slot] = key;
-      cache_slot += 1;  // remembered below, after computing (0 means "do not cache")
-    }
-  }
-  if (filled_ < keep) {
-    // Before `keep` calls were seen, the context is padded with start markers as in training.
+    if (!model_->lookup_packed(ngram, s)) s = model_->backoff_packed(packed_, code(call));
+  } else {
+    // Before order-1 calls were seen, the context is padded with start markers as in training.
+    const int keep = model_->order_ - 1;
     int32_t padded[16];
     const int pad = keep - filled_;
     for (int i = 0; i < pad; ++i) padded[i] = kStart;
     for (int i = 0; i < filled_; ++i) padded[pad + i] = history_[i];
-    s = model_->packed_keys_ ? model_->backoff_packed(packed_, code(call))
-                             : model_->surprise_at(padded, keep, call);
-  } else {
-    s = model_->packed_keys_ ? model_->backoff_packed(packed_, code(call))
-                             : model_->surprise_at(history_, keep, call);
+    s = model_->surprise_at(padded, keep, call);
   }
-  if (cache_slot) miss_values_[cache_slot - 1] = s;
   push(call);
   return s;
 }

@@ -51,7 +51,7 @@ class NgramModel {
     // Adds a call to the context without scoring it (to carry a context over to a new model).
     void push(int32_t call);
     void reset();
-    // Mean surprise of a whole trace, from a fresh context (the miss cache is kept).
+    // Mean surprise of a whole trace, from a fresh context.
     double mean(std::span<const int32_t> trace);
 
    private:
@@ -59,11 +59,6 @@ class NgramModel {
     int32_t history_[16] = {};
     int filled_ = 0;
     uint64_t packed_ = 0;  // the last order-1 calls' codes, kStart-padded
-    // Unseen n-grams recur (an attack loops too): their back-off results are remembered in a
-    // small direct-mapped cache, kept across reset() so one stream can score many traces.
-    static constexpr size_t kMissCacheSize = 4096;
-    std::vector<uint64_t> miss_keys_;
-    std::vector<float> miss_values_;
   };
 
  private:
