@@ -8,15 +8,27 @@
 
 namespace da {
 
-std::string rfc3339(uint64_t time_ns) {
+namespace {
+
+// The whole seconds of `time_ns` in UTC, as strftime `format` writes them.
+std::string utc_seconds(uint64_t time_ns, const char* format) {
   const time_t seconds = static_cast<time_t>(time_ns / 1'000'000'000ULL);
   struct tm utc;
   gmtime_r(&seconds, &utc);
   char buf[64];
-  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(buf + n, sizeof buf - n, ".%03uZ",
-                static_cast<unsigned>(time_ns % 1'000'000'000ULL / 1'000'000ULL));
+  std::strftime(buf, sizeof buf, format, &utc);
   return buf;
+}
+
+}  // namespace
+
+std::string rfc3339(uint64_t time_ns, int fraction_digits) {
+  char fraction[16];
+  uint64_t part = time_ns % 1'000'000'000ULL;
+  for (int d = fraction_digits; d < 9; ++d) part /= 10;
+  std::snprintf(fraction, sizeof fraction, ".%0*lluZ", fraction_digits,
+                static_cast<unsigned long long>(part));
+  return utc_seconds(time_ns, "%Y-%m-%dT%H:%M:%S") + fraction;
 }
 
 nlohmann::ordered_json anomaly_to_json(const Anomaly& a) {
@@ -117,14 +129,7 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
-std::string rfc2822(uint64_t time_ns) {
-  const time_t seconds = static_cast<time_t>(time_ns / 1'000'000'000ULL);
-  struct tm utc;
-  gmtime_r(&seconds, &utc);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &utc);
-  return buf;
-}
+std::string rfc2822(uint64_t time_ns) { return utc_seconds(time_ns, "%a, %d %b %Y %H:%M:%S +0000"); }
 
 // Header values come from containers (names, paths): no line breaks may reach the header.
 std::string header_safe(std::string s) {
@@ -218,11 +223,7 @@ nlohmann::ordered_json falco_payload(const Anomaly& a) {
   fields["da.count"] = a.count;
   fields["da.profile_state"] = a.profile_state;
   nlohmann::ordered_json j;
-  // RFC 3339 with nanoseconds, as Falco writes it.
-  std::string time = rfc3339(a.time_ns);
-  char nanos[16];
-  std::snprintf(nanos, sizeof nanos, "%09llu", static_cast<unsigned long long>(a.time_ns % 1'000'000'000ULL));
-  time = time.substr(0, time.find('.') + 1) + nanos + "Z";
+  const std::string time = rfc3339(a.time_ns, 9);  // nanoseconds, as Falco writes it
   j["time"] = time;
   j["rule"] = rule_name(a);
   j["priority"] = falco_priority(a.severity);

@@ -21,8 +21,8 @@ std::string email_message(const Anomaly& a, const std::string& from,
                           const std::vector<std::string>& to);
 std::string digest_message(const std::vector<Anomaly>& alerts, const std::string& from,
                            const std::vector<std::string>& to);
-// "2026-11-22T23:41:07.123Z"
-std::string rfc3339(uint64_t time_ns);
+// "2026-11-22T23:41:07.123Z" (fraction_digits 3; 9 gives nanoseconds)
+std::string rfc3339(uint64_t time_ns, int fraction_digits = 3);
 // "[docker-anomalies] high anomaly in web (busybox:latest) on host1"
 std::string alert_title(const Anomaly& a);
 // A few lines a human reads: what, where, which process, why.

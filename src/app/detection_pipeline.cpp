@@ -2,7 +2,6 @@
 
 #include "alert/console_sink.h"
 #include "alert/sink_factory.h"
-#include "app/capture_session.h"
 #include "core/clock.h"
 
 namespace da {
@@ -94,21 +93,17 @@ void DetectionPipeline::on_tick() {
 
 void DetectionPipeline::on_capture_loss(const std::string& host, const std::string& agent,
                                         uint64_t count) {
-  report_capture_loss(count, std::to_string(count) + " syscalls were not captured or shipped by agent " +
-                                 agent + " on " + host + " (kernel ring buffer or queue full)", host);
-}
-
-void DetectionPipeline::report_capture_loss(uint64_t count, const std::string& detail,
-                                            const std::string& host) {
+  // Goes straight to the dispatcher: a loss is never aggregated or rate-limited away.
   Anomaly a;
   a.time_ns = unix_nanoseconds();
-  a.host = host.empty() ? host_name() : host;
+  a.host = host;
   a.kind = AnomalyKind::kCaptureLoss;
   a.severity = Severity::kHigh;
   a.subject = "capture";
   a.count = count;
-  a.explanation = "the agent missed events: " + detail +
-                  "; activity in that time was not checked for anomalies";
+  a.explanation = "the agent missed events: " + std::to_string(count) +
+                  " syscalls were not captured or shipped by agent " + agent + " on " + host +
+                  " (kernel ring buffer or queue full); activity in that time was not checked";
   a.profile_state = "-";
   dispatcher_.publish(a);
 }

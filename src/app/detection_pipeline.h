@@ -25,8 +25,6 @@ class DetectionPipeline final : public EventHandler {
   void on_event(const SyscallEvent& event, const EventContext& context) override;
   void on_tick() override;
   void on_capture_loss(const std::string& host, const std::string& agent, uint64_t count) override;
-  // Capture lost events: an alert of its own (thread-safe: goes straight to the dispatcher).
-  void report_capture_loss(uint64_t count, const std::string& detail, const std::string& host = {});
   // Saves the profiles and delivers queued alerts; returns the summary lines.
   std::string finish();
 

@@ -11,8 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 
 #include "capture/ebpf/syscall_capture.h"
 #include "capture/proc_scan.h"
@@ -75,21 +73,6 @@ class RecordMemory final : public TraceeMemory {
   std::map<uint64_t, int32_t> lengths_;
 };
 
-// The pid namespace level of this process: how many entries its NSpid line has, minus one.
-Result<unsigned> pid_namespace_level(const std::string& status_path) {
-  std::ifstream in(status_path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("NSpid:", 0) != 0) continue;
-    std::istringstream fields(line.substr(6));
-    unsigned count = 0;
-    for (std::string f; fields >> f;) ++count;
-    if (count == 0) break;
-    return count - 1;
-  }
-  return Error{"cannot read the pid namespace level from " + status_path};
-}
-
 int on_record(void* context, void* data, size_t size) {
   return static_cast<EbpfBackend*>(context)->handle_record(data, size);
 }
@@ -110,11 +93,11 @@ Status EbpfBackend::start() {
     return level == LIBBPF_WARN ? vfprintf(stderr, format, args) : 0;
   });
   // Containers' pid namespaces sit one level below the agent's own.
-  auto level = pid_namespace_level("/proc/self/status");
-  if (!level) return level.error();
+  auto self = read_proc_status(getpid());
+  if (!self) return Error{"cannot read /proc/self/status"};
   skeleton_ = syscall_capture_bpf__open();
   if (!skeleton_) return Error{std::string("cannot open the BPF program: ") + std::strerror(errno)};
-  skeleton_->rodata->target_level = *level + 1;
+  skeleton_->rodata->target_level = static_cast<unsigned>(self->ns_level) + 1;
   if (int err = syscall_capture_bpf__load(skeleton_); err) {
     syscall_capture_bpf__destroy(skeleton_);
     skeleton_ = nullptr;
@@ -345,6 +328,9 @@ void EbpfBackend::stop() {
   running_ = false;
   if (poller_.joinable()) poller_.join();
   final_lost_per_cpu_ = lost_per_cpu();
+  if (unattributed_)
+    observer_.warning(std::to_string(unattributed_) + " syscalls of new pid namespaces that could "
+                      "not be tied to a Docker container were discarded");
   ring_buffer__free(ring_);
   ring_ = nullptr;
   syscall_capture_bpf__destroy(skeleton_);

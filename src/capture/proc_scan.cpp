@@ -82,6 +82,10 @@ std::optional<ProcStatus> read_proc_status(pid_t tid) {
     else if (line.rfind("NSpid:", 0) == 0) {
       auto last = line.find_last_of(" \t");
       s.ns_pid = std::atoi(line.c_str() + last + 1);
+      std::istringstream fields(line.substr(6));
+      int entries = 0;
+      for (std::string f; fields >> f;) ++entries;
+      s.ns_level = std::max(0, entries - 1);
     }
   }
   if (s.tgid == 0) return std::nullopt;

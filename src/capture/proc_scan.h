@@ -20,6 +20,7 @@ struct ProcStatus {
   pid_t tgid = 0;
   pid_t ppid = 0;
   pid_t ns_pid = 0;  // innermost pid namespace's number (NSpid's last field)
+  int ns_level = 0;  // how deep its pid namespace is nested (0: the initial one)
   int tracer_pid = 0;
   int uid = -1;  // real uid (host view)
 };
