@@ -7,6 +7,7 @@
 
 #include "alert/alert_format.h"
 #include "core/atomic_file.h"
+#include "core/json_text.h"
 
 namespace da {
 
@@ -89,7 +90,7 @@ std::optional<fs::path> AlertDispatcher::store(Worker& w, const Anomaly& anomaly
   char name[32];
   std::snprintf(name, sizeof name, "%016llu.json", static_cast<unsigned long long>(w.file_sequence++));
   fs::path path = w.outbox / name;
-  if (auto s = write_file_atomically(path, anomaly_to_json(anomaly).dump()); !s) {
+  if (auto s = write_file_atomically(path, json_text(anomaly_to_json(anomaly))); !s) {
     log_("warning: " + s.error().message + "; this alert for " + w.sink->name() +
          " is kept in memory only");
     return std::nullopt;

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "core/container_meta.h"
+#include "core/printable.h"
 #include "docker/docker_api.h"
 
 namespace da {
@@ -268,22 +269,24 @@ std::string alert_title(const Anomaly& a) {
 }
 
 std::string alert_text(const Anomaly& a) {
+  // Every field a container could have chosen goes through printable(): a newline in a file
+  // name must not start a forged line of its own.
   if (a.kind == AnomalyKind::kCaptureLoss)
     return std::string("ALERT ") + severity_name(a.severity) + " capture-loss at " + rfc3339(a.time_ns) +
-           " on " + a.host + "\n  why:       " + a.explanation;
+           " on " + printable(a.host) + "\n  why:       " + printable(a.explanation);
   std::string cmdline;
-  for (const auto& arg : a.process.cmdline) cmdline += (cmdline.empty() ? "" : " ") + arg;
+  for (const auto& arg : a.process.cmdline) cmdline += (cmdline.empty() ? "" : " ") + printable(arg);
   std::string text = std::string("ALERT ") + severity_name(a.severity) + " " + kind_name(a.kind) +
-                     " anomaly at " + rfc3339(a.time_ns) + " on " + a.host + "\n";
-  text += "  container: " + a.container_name + " (" + short_id(a.container_id) + "), image " +
-          a.image + " (" + a.image_id.substr(0, 19) + ")\n";
-  text += "  process:   " + a.process.comm + " pid " + std::to_string(a.process.pid) +
-          " (in container " + std::to_string(a.process.ns_pid) + "), exe " + a.process.exe +
+                     " anomaly at " + rfc3339(a.time_ns) + " on " + printable(a.host) + "\n";
+  text += "  container: " + printable(a.container_name) + " (" + short_id(a.container_id) + "), image " +
+          printable(a.image) + " (" + printable(a.image_id.substr(0, 19)) + ")\n";
+  text += "  process:   " + printable(a.process.comm) + " pid " + std::to_string(a.process.pid) +
+          " (in container " + std::to_string(a.process.ns_pid) + "), exe " + printable(a.process.exe) +
           ", uid " + std::to_string(a.process.uid) + "\n";
   if (!cmdline.empty()) text += "  cmdline:   " + cmdline + "\n";
-  if (!a.process.parents.empty()) text += "  parents:   " + a.process.parents + "\n";
-  text += "  why:       " + a.explanation + "\n";
-  text += "  profile:   " + a.profile_state;
+  if (!a.process.parents.empty()) text += "  parents:   " + printable(a.process.parents) + "\n";
+  text += "  why:       " + printable(a.explanation) + "\n";
+  text += "  profile:   " + printable(a.profile_state);
   return text;
 }
 

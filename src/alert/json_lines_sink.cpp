@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "alert/alert_format.h"
+#include "core/json_text.h"
 
 namespace da {
 
@@ -21,7 +22,7 @@ JsonLinesSink::~JsonLinesSink() { ::close(fd_); }
 
 Status JsonLinesSink::deliver(const Anomaly& anomaly) {
   // One write() per line with O_APPEND: lines from concurrent writers never interleave.
-  const std::string line = anomaly_to_json(anomaly).dump() + "\n";
+  const std::string line = json_text(anomaly_to_json(anomaly)) + "\n";
   const ssize_t n = ::write(fd_, line.data(), line.size());
   if (n != static_cast<ssize_t>(line.size()))
     return Error{"cannot append to " + path_ + ": " +

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include "alert/alert_format.h"
+#include "core/json_text.h"
 
 namespace da {
 namespace {
@@ -25,7 +26,7 @@ Result<std::unique_ptr<WebhookSink>> WebhookSink::create(const WebhookSettings& 
 }
 
 Status WebhookSink::deliver(const Anomaly& a) {
-  const std::string body = falco_payload(a).dump();
+  const std::string body = json_text(falco_payload(a));
   CURL* curl = curl_easy_init();
   if (!curl) return Error{"cannot initialise libcurl"};
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");

@@ -7,6 +7,7 @@
 #include "capture/ebpf_backend.h"
 #include "capture/ptrace_backend.h"
 #include "core/event_json.h"
+#include "core/json_text.h"
 #include "docker/docker_api.h"
 #include "transport/inprocess_queue.h"
 #include "transport/redis_stream.h"
@@ -30,7 +31,7 @@ class PrintingHandler final : public EventHandler {
  public:
   explicit PrintingHandler(Console& console) : console_(console) {}
   void on_event(const SyscallEvent& e, const EventContext&) override {
-    console_.line(event_to_json(e).dump());
+    console_.line(json_text(event_to_json(e)));
   }
 
  private:
@@ -167,7 +168,8 @@ std::string CaptureSession::finish() {
     backend_->stop();
     stats = backend_->stats();
   }
-  shipper_->finish();
+  // create() may have failed before the shipper existed (a bad --redis URL): nothing to flush.
+  if (shipper_) shipper_->finish();
   if (consumer_) consumer_->finish();
   std::string summary = "captured " + std::to_string(channel_.captured()) + " syscalls, dropped " +
                         std::to_string(channel_.dropped() + stats.lost_events);

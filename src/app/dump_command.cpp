@@ -4,6 +4,7 @@
 #include "app/event_consumer.h"
 #include "app/signals.h"
 #include "core/event_json.h"
+#include "core/json_text.h"
 #include "transport/redis_stream.h"
 
 namespace da {
@@ -12,7 +13,7 @@ namespace {
 class JsonLinePrinter final : public EventHandler {
  public:
   void on_event(const SyscallEvent& e, const EventContext&) override {
-    std::string line = event_to_json(e).dump();
+    std::string line = json_text(event_to_json(e));
     line.push_back('\n');
     std::fwrite(line.data(), 1, line.size(), stdout);
   }

@@ -10,6 +10,7 @@
 
 #include "app/commands.h"
 #include "app/console.h"
+#include "core/json_text.h"
 #include "detect/ngram_model.h"
 #include "eval/roc.h"
 #include "eval/trace_dataset.h"
@@ -129,7 +130,7 @@ int eval_command(const EvalOptions& o) {
     }
   }
   if (o.json) {
-    console.line(result.dump());
+    console.line(json_text(result));
     return 0;
   }
   char text[1024];

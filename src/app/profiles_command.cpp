@@ -9,6 +9,7 @@
 #include "app/commands.h"
 #include "core/clock.h"
 #include "app/console.h"
+#include "core/json_text.h"
 #include "detect/detector.h"
 #include "detect/profile_store.h"
 #include "syscalls/syscall_table.h"
@@ -65,7 +66,7 @@ int list(const ProfileStore& store, const LearningSettings& learning, bool json,
                      {"programs", s.programs}, {"sequences", s.ngrams}, {"calls", s.calls},
                      {"executables", s.execs}, {"files", s.files}, {"peers", s.peers}});
     }
-    console.line(out.dump(2));
+    console.line(json_text(out, 2));
     return 0;
   }
   if (all.empty()) {
@@ -107,7 +108,7 @@ int show(const ImageProfile& p, const LearningSettings& learning, bool json, Con
     j["executables"] = p.execs;
     j["files"] = p.files;
     j["peers"] = p.peers;
-    console.line(j.dump(2));
+    console.line(json_text(j, 2));
     return 0;
   }
   console.line("image:     " + p.image + " (" + p.image_id + ")");

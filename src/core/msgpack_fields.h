@@ -47,4 +47,13 @@ inline const msgpack::object_array& as_array(const msgpack::object& o, const cha
   return o.via.array;
 }
 
+// Unpacks untrusted bytes with limits: a msgpack header may claim 4 G elements in 5 bytes
+// (`dd ff ff ff ff`), and msgpack-cxx would try to allocate them all. No container can hold
+// more elements than the input has bytes, so that bounds every count.
+inline msgpack::object_handle unpack_untrusted(std::string_view bytes) {
+  const auto most = static_cast<std::size_t>(bytes.size());
+  const msgpack::unpack_limit limits(most, most, most, most, most, 64);
+  return msgpack::unpack(bytes.data(), bytes.size(), nullptr, nullptr, limits);
+}
+
 }  // namespace da::msgpack_fields

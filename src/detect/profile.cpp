@@ -94,6 +94,13 @@ std::set<std::string> get_set(const msgpack::object& o, const char* field) {
   return out;
 }
 
+// Unix seconds, bounded so that `now - t` can never overflow on an imported file.
+int64_t as_time(const msgpack::object& o, const char* field) {
+  const int64_t t = as_int(o, field);
+  if (t < 0 || t > (int64_t{1} << 40)) throw DecodeError{std::string(field) + " is not a plausible time"};
+  return t;
+}
+
 int16_t get_call(const msgpack::object& o) {
   const int64_t v = as_int(o, "n-gram call");
   if (v < -1 || v > 32767) throw DecodeError{"n-gram call out of range"};
@@ -169,7 +176,7 @@ std::string encode_profile(const ImageProfile& profile) {
 
 Result<ImageProfile> decode_profile(std::string_view bytes) {
   try {
-    msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
+    msgpack::object_handle handle = unpack_untrusted(bytes);
     const msgpack::object& root = handle.get();
     if (root.type != msgpack::type::MAP) return Error{"not a profile (expected a msgpack map)"};
     ImageProfile p;
@@ -195,9 +202,9 @@ Result<ImageProfile> decode_profile(std::string_view bytes) {
         if (s == "stable") p.state = ProfileState::kStable;
         else if (s == "learning") p.state = ProfileState::kLearning;
         else return Error{"unknown profile state '" + s + "'"};
-      } else if (key == "first_seen") p.first_seen = as_int(v, "first_seen");
-      else if (key == "last_novel") p.last_novel = as_int(v, "last_novel");
-      else if (key == "stable_since") p.stable_since = as_int(v, "stable_since");
+      } else if (key == "first_seen") p.first_seen = as_time(v, "first_seen");
+      else if (key == "last_novel") p.last_novel = as_time(v, "last_novel");
+      else if (key == "stable_since") p.stable_since = as_time(v, "stable_since");
       else if (key == "last_novelty") p.last_novelty = get_str(v, "last_novelty");
       else if (key == "seeded_from") p.seeded_from = get_str(v, "seeded_from");
       else if (key == "calls") p.calls = static_cast<uint64_t>(as_int(v, "calls"));

@@ -132,7 +132,17 @@ Result<std::vector<TransportMessage>> RedisStreamSource::poll(std::chrono::milli
     context_.reset();
     return Error{"Redis read from " + options_.stream + " failed: " + why};
   }
-  if (r->type == REDIS_REPLY_ERROR) return Error{"Redis read failed: " + std::string(r->str)};
+  if (r->type == REDIS_REPLY_ERROR) {
+    const std::string why(r->str, r->len);
+    // A Redis restarted without persistence has lost the group: create it again, or every
+    // later read fails the same way and new entries are never read.
+    if (!options_.group.empty() && why.rfind("NOGROUP", 0) == 0) {
+      if (auto s = ensure_group(context_.get(), options_); !s) return s.error();
+      return Error{"Redis lost the consumer group " + options_.group + " (restarted without " +
+                   "persistence?); created it again, reading on"};
+    }
+    return Error{"Redis read failed: " + why};
+  }
   std::vector<TransportMessage> out;
   if (r->type == REDIS_REPLY_NIL) return out;  // timed out
   // Reply: [[stream, [[id, [field, value, ...]], ...]]]

@@ -130,7 +130,7 @@ std::string encode_batch(const EventBatch& batch) {
 
 Result<EventBatch> decode_batch(std::string_view bytes) {
   try {
-    msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
+    msgpack::object_handle handle = unpack_untrusted(bytes);
     const msgpack::object& root = handle.get();
     if (root.type != msgpack::type::MAP) return Error{"batch is not a msgpack map"};
     EventBatch batch;
