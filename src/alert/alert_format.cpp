@@ -51,6 +51,8 @@ nlohmann::ordered_json anomaly_to_json(const Anomaly& a) {
   j["cmdline"] = a.process.cmdline;
   j["parents"] = a.process.parents;
   j["kind"] = kind_name(a.kind);
+  j["source"] = a.indicator.empty() ? "profile" : "indicator";
+  if (!a.indicator.empty()) j["indicator"] = a.indicator;
   j["severity"] = severity_name(a.severity);
   j["subject"] = a.subject;
   j["sequence"] = a.sequence;
@@ -84,7 +86,7 @@ Result<Anomaly> anomaly_from_json(const nlohmann::json& j) {
     const std::string kind = j.at("kind").get<std::string>();
     bool known = false;
     for (auto k : {AnomalyKind::kSequence, AnomalyKind::kProgram, AnomalyKind::kFile,
-                   AnomalyKind::kNetwork, AnomalyKind::kCaptureLoss})
+                   AnomalyKind::kNetwork, AnomalyKind::kCaptureLoss, AnomalyKind::kIndicator})
       if (kind == kind_name(k)) a.kind = k, known = true;
     if (!known) return Error{"unknown alert kind '" + kind + "'"};
     const std::string severity = j.at("severity").get<std::string>();
@@ -92,6 +94,7 @@ Result<Anomaly> anomaly_from_json(const nlohmann::json& j) {
     for (auto s : {Severity::kLow, Severity::kMedium, Severity::kHigh})
       if (severity == severity_name(s)) a.severity = s, known = true;
     if (!known) return Error{"unknown severity '" + severity + "'"};
+    a.indicator = j.value("indicator", std::string());
     a.subject = j.at("subject").get<std::string>();
     a.sequence = j.at("sequence").get<std::vector<std::string>>();
     a.score = j.at("score").get<double>();
@@ -120,6 +123,7 @@ std::string rule_name(const Anomaly& a) {
     case AnomalyKind::kFile: return "File never opened by this image";
     case AnomalyKind::kNetwork: return "Network peer never used by this image";
     case AnomalyKind::kCaptureLoss: return "docker-anomalies lost syscall events";
+    case AnomalyKind::kIndicator: return "Indicator of attack: " + a.indicator;
   }
   return "Anomaly";
 }
@@ -276,8 +280,10 @@ std::string alert_text(const Anomaly& a) {
            " on " + printable(a.host) + "\n  why:       " + printable(a.explanation);
   std::string cmdline;
   for (const auto& arg : a.process.cmdline) cmdline += (cmdline.empty() ? "" : " ") + printable(arg);
-  std::string text = std::string("ALERT ") + severity_name(a.severity) + " " + kind_name(a.kind) +
-                     " anomaly at " + rfc3339(a.time_ns) + " on " + printable(a.host) + "\n";
+  const std::string what = a.kind == AnomalyKind::kIndicator ? "indicator " + printable(a.indicator)
+                                                              : std::string(kind_name(a.kind)) + " anomaly";
+  std::string text = std::string("ALERT ") + severity_name(a.severity) + " " + what + " at " +
+                     rfc3339(a.time_ns) + " on " + printable(a.host) + "\n";
   text += "  container: " + printable(a.container_name) + " (" + short_id(a.container_id) + "), image " +
           printable(a.image) + " (" + printable(a.image_id.substr(0, 19)) + ")\n";
   text += "  process:   " + printable(a.process.comm) + " pid " + std::to_string(a.process.pid) +
@@ -286,6 +292,7 @@ std::string alert_text(const Anomaly& a) {
   if (!cmdline.empty()) text += "  cmdline:   " + cmdline + "\n";
   if (!a.process.parents.empty()) text += "  parents:   " + printable(a.process.parents) + "\n";
   text += "  why:       " + printable(a.explanation) + "\n";
+  text += "  source:    " + std::string(a.indicator.empty() ? "the learned profile" : "an indicator (no profile needed)") + "\n";
   text += "  profile:   " + printable(a.profile_state);
   return text;
 }

@@ -75,15 +75,24 @@ void add_config_option(CLI::App* cmd) {
   cmd->add_option("--config", "YAML configuration file (see docker-anomalies.example.yaml)");
 }
 
-void add_learning_options(CLI::App* cmd, long long& min_seconds, long long& quiet_seconds) {
-  cmd->add_option("--learn-min-seconds", min_seconds,
+void add_learning_options(CLI::App* cmd, LearningSettings& l) {
+  cmd->add_option("--learn-min-seconds", l.min_seconds,
                   "a profile learns at least this long before it detects")
-      ->default_val(min_seconds)
+      ->default_val(l.min_seconds)
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--learn-quiet-seconds", quiet_seconds,
-                  "...and until nothing new was seen for this long")
-      ->default_val(quiet_seconds)
+  cmd->add_option("--learn-novelty", l.novelty,
+                  "...and until, for every active program, at most this share of recent calls, files "
+                  "and peers was new (the estimated probability that the next one is new)")
+      ->default_val(l.novelty)
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--learn-max-seconds", l.max_seconds,
+                  "stable after this long even if not converged (the profile says so)")
+      ->default_val(l.max_seconds)
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--learn-idle-seconds", l.idle_seconds,
+                  "a program that made no call for this long no longer holds learning back")
+      ->default_val(l.idle_seconds)
+      ->check(CLI::PositiveNumber);
 }
 
 void add_state_dir_option(CLI::App* cmd, std::string& state_dir) {
@@ -92,7 +101,7 @@ void add_state_dir_option(CLI::App* cmd, std::string& state_dir) {
 
 void add_detection_options(CLI::App* cmd, DetectionOptions& o) {
   add_state_dir_option(cmd, o.state_dir);
-  add_learning_options(cmd, o.learn_min_seconds, o.learn_quiet_seconds);
+  add_learning_options(cmd, o.learning);
   cmd->add_option("--progress-seconds", o.progress_interval_seconds,
                   "how often learning progress is printed")
       ->default_val(o.progress_interval_seconds)
@@ -139,7 +148,7 @@ int main_entry(int argc, char** argv) {
   auto* profiles = app.add_subcommand("profiles", "list, show, export, import or reset learned profiles");
   profiles->require_subcommand(1);
   add_state_dir_option(profiles, profiles_opts.state_dir);
-  add_learning_options(profiles, profiles_opts.learn_min_seconds, profiles_opts.learn_quiet_seconds);
+  add_learning_options(profiles, profiles_opts.learning);
   auto* p_list = profiles->add_subcommand("list", "every profile with its state and progress");
   p_list->add_flag("--json", profiles_opts.json, "print JSON");
   auto* p_show = profiles->add_subcommand("show", "what one image's profile holds");
@@ -153,9 +162,28 @@ int main_entry(int argc, char** argv) {
   auto* p_reset = profiles->add_subcommand("reset", "forget a profile: its image is learned anew");
   p_reset->add_option("image", profiles_opts.image, "image id, id prefix or repo:tag");
   p_reset->add_flag("--all", profiles_opts.all, "forget every profile");
-  for (auto* sub : {p_list, p_show, p_export, p_import, p_reset}) {
+  auto* p_allow = profiles->add_subcommand(
+      "allow", "accept a finding without relearning: add programs, files, peers or sequences to a profile");
+  p_allow->add_option("image", profiles_opts.image, "image id, id prefix or repo:tag")->required();
+  p_allow->add_option("--program", [&](const std::vector<std::string>& v) {
+    for (const auto& x : v) profiles_opts.allow.push_back("program " + x);
+    return true;
+  }, "an executable path, or PATH=NAME when its argv[0] differs (busybox applets)");
+  p_allow->add_option("--file", [&](const std::vector<std::string>& v) {
+    for (const auto& x : v) profiles_opts.allow.push_back("file " + x);
+    return true;
+  }, "\"MODE PATH\", MODE r, w or rw; PATH may end in /* for a whole directory");
+  p_allow->add_option("--peer", [&](const std::vector<std::string>& v) {
+    for (const auto& x : v) profiles_opts.allow.push_back("peer " + x);
+    return true;
+  }, "\"VERB ADDRESS\", e.g. \"connect 10.0.0.5:443\", \"accept *\", \"connect *:5432\"");
+  p_allow->add_option("--sequence", [&](const std::vector<std::string>& v) {
+    for (const auto& x : v) profiles_opts.allow.push_back("sequence " + x);
+    return true;
+  }, "\"PROGRAM: call call ...\" (an alert's most unusual sequence, as printed)");
+  for (auto* sub : {p_list, p_show, p_export, p_import, p_reset, p_allow}) {
     add_state_dir_option(sub, profiles_opts.state_dir);
-    add_learning_options(sub, profiles_opts.learn_min_seconds, profiles_opts.learn_quiet_seconds);
+    add_learning_options(sub, profiles_opts.learning);
   }
 
   CaptureOptions agent_opts;

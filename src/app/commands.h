@@ -6,14 +6,14 @@
 #include <vector>
 
 #include "alert/alert_settings.h"
+#include "detect/learning.h"
 
 namespace da {
 
 // How the engine learns and where it keeps profiles and writes alerts (run, detect).
 struct DetectionOptions {
   std::string state_dir = "/var/lib/docker-anomalies";
-  long long learn_min_seconds = 4 * 3600;
-  long long learn_quiet_seconds = 3600;
+  LearningSettings learning;
   long long progress_interval_seconds = 60;
   bool seed_from_previous_tag = false;
   double min_threshold = 2.0;
@@ -47,14 +47,16 @@ struct DetectOptions {
 int detect_command(const DetectOptions& options);  // detector only, from a Redis stream
 
 struct ProfilesOptions {
-  std::string action;  // list | show | export | import | reset
+  std::string action;  // list | show | export | import | reset | allow
   std::string state_dir = "/var/lib/docker-anomalies";
   std::string image;   // image id, id prefix or repo:tag
   std::string file;    // export destination / import source
   bool all = false;    // reset every profile
   bool json = false;
-  long long learn_min_seconds = 4 * 3600;  // for the progress display
-  long long learn_quiet_seconds = 3600;
+  LearningSettings learning;  // for the progress display
+  // allow: what to add to a profile, each "KIND VALUE" (program /usr/bin/x, file "r /srv/*",
+  // peer "connect 10.0.0.5:443", sequence "PROGRAM: call call call call call call").
+  std::vector<std::string> allow;
 };
 int profiles_command(const ProfilesOptions& options);
 

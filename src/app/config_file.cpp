@@ -116,14 +116,17 @@ Status load_config_file(const std::string& path, const ConfigTargets& t) {
     });
 
     Section learning = top.section("learning");
-    learning.get<long long>("min_seconds", [&](const long long& v) {
-      for (auto* p : each_detection(&DetectionOptions::learn_min_seconds)) *p = v;
-      if (t.profiles) t.profiles->learn_min_seconds = v;
-    });
-    learning.get<long long>("quiet_seconds", [&](const long long& v) {
-      for (auto* p : each_detection(&DetectionOptions::learn_quiet_seconds)) *p = v;
-      if (t.profiles) t.profiles->learn_quiet_seconds = v;
-    });
+    auto set_learning = [&](auto member) {
+      return [&, member](const auto& v) {
+        for (auto* d : detections)
+          if (d) d->learning.*member = v;
+        if (t.profiles) t.profiles->learning.*member = v;
+      };
+    };
+    learning.get<long long>("min_seconds", set_learning(&LearningSettings::min_seconds));
+    learning.get<long long>("max_seconds", set_learning(&LearningSettings::max_seconds));
+    learning.get<double>("novelty", set_learning(&LearningSettings::novelty));
+    learning.get<long long>("idle_seconds", set_learning(&LearningSettings::idle_seconds));
     learning.get<long long>("progress_seconds", set_all(each_detection(&DetectionOptions::progress_interval_seconds)));
     learning.get<bool>("seed_from_previous_tag", set_all(each_detection(&DetectionOptions::seed_from_previous_tag)));
     learning.check_unknown();

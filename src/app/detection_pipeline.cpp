@@ -8,8 +8,7 @@ namespace da {
 
 DetectorConfig detector_config(const DetectionOptions& o) {
   DetectorConfig c;
-  c.learning.min_seconds = o.learn_min_seconds;
-  c.learning.quiet_seconds = o.learn_quiet_seconds;
+  c.learning = o.learning;
   c.seed_from_previous_tag = o.seed_from_previous_tag;
   c.min_threshold = o.min_threshold;
   c.window = o.window;

@@ -1,5 +1,5 @@
-// `profiles list|show|export|import|reset`: what the engine has learned, per image, read from
-// the state dir. A running agent notices reset and import within a second or two.
+// `profiles list|show|export|import|reset|allow`: what the engine has learned, per image, read
+// from the state dir. A running agent notices reset, import and allow within a second or two.
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "app/console.h"
 #include "core/json_text.h"
+#include "detect/allowances.h"
 #include "detect/detector.h"
 #include "detect/profile_store.h"
 #include "syscalls/syscall_table.h"
@@ -61,8 +62,11 @@ int list(const ProfileStore& store, const LearningSettings& learning, bool json,
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const auto& l : all) {
       ProfileSummary s = summarize(l.profile, learning, now);
+      const Convergence c = convergence(l.profile, learning, now);
       out.push_back({{"image", s.image}, {"image_id", s.image_id}, {"state", state_name(s.state)},
                      {"progress", s.progress}, {"progress_text", s.progress_text},
+                     {"novelty_estimate", c.estimate}, {"novelty_level", learning.novelty},
+                     {"stable_reason", l.profile.stable_reason},
                      {"programs", s.programs}, {"sequences", s.ngrams}, {"calls", s.calls},
                      {"executables", s.execs}, {"files", s.files}, {"peers", s.peers}});
     }
@@ -98,13 +102,16 @@ int show(const ImageProfile& p, const LearningSettings& learning, bool json, Con
     j["state"] = state_name(p.state);
     j["progress"] = s.progress;
     j["progress_text"] = s.progress_text;
+    j["stable_reason"] = p.stable_reason;
     j["seeded_from"] = p.seeded_from;
     j["calls"] = p.calls;
     j["programs"] = nlohmann::ordered_json::array();
     for (const auto& [key, program] : p.programs)
       j["programs"].push_back({{"exe", program.exe}, {"comm", program.comm}, {"calls", program.calls},
                                {"sequences", program.ngrams.size() + program.holdout_ngrams.size()},
-                               {"threshold", program.threshold}});
+                               {"threshold", program.threshold},
+                               {"sequence_novelty", program.sequence_novelty.estimate(now)},
+                               {"resource_novelty", program.resource_novelty.estimate(now)}});
     j["executables"] = p.execs;
     j["files"] = p.files;
     j["peers"] = p.peers;
@@ -119,15 +126,20 @@ int show(const ImageProfile& p, const LearningSettings& learning, bool json, Con
   console.line("programs:");
   for (const auto& [key, program] : p.programs) {
     char line[512];
-    std::snprintf(line, sizeof line, "  %-16s %-28s %10llu calls %7zu sequences  threshold %.2f",
+    const bool active = now - program.sequence_novelty.last_event() < learning.idle_seconds;
+    std::snprintf(line, sizeof line, "  %-16s %-28s %10llu calls %7zu sequences  threshold %.2f  P(new) %s/%s%s",
                   program.comm.c_str(), program.exe.c_str(),
                   static_cast<unsigned long long>(program.calls),
-                  program.ngrams.size() + program.holdout_ngrams.size(), program.threshold);
+                  program.ngrams.size() + program.holdout_ngrams.size(), program.threshold,
+                  format_probability(program.sequence_novelty.estimate(now)).c_str(),
+                  format_probability(program.resource_novelty.estimate(now)).c_str(),
+                  p.state == ProfileState::kLearning && !active ? " (idle)" : "");
     console.line(line);
   }
   auto print_set = [&](const char* title, const std::set<std::string>& set) {
     console.line(std::string(title) + " (" + std::to_string(set.size()) + "):");
-    for (const auto& item : set) console.line("  " + item);
+    for (const auto& item : set)
+      console.line("  " + item + (item.find('*') != std::string::npos ? "    (learned pattern)" : ""));
   };
   print_set("executables", p.execs);
   print_set("files", p.files);
@@ -140,7 +152,7 @@ int show(const ImageProfile& p, const LearningSettings& learning, bool json, Con
 int profiles_command(const ProfilesOptions& o) {
   Console console;
   ProfileStore store(o.state_dir);
-  LearningSettings learning{o.learn_min_seconds, o.learn_quiet_seconds};
+  const LearningSettings& learning = o.learning;
   if (o.action == "list") return list(store, learning, o.json, console);
   if (o.action == "import") {
     std::ifstream in(o.file, std::ios::binary);
@@ -196,6 +208,30 @@ int profiles_command(const ProfilesOptions& o) {
       return 1;
     }
     console.line("exported the profile of " + found->profile.image + " to " + o.file);
+    return 0;
+  }
+  if (o.action == "allow") {
+    if (o.allow.empty()) {
+      console.error("error: profiles allow needs --program, --file, --peer or --sequence");
+      return 2;
+    }
+    ImageProfile& profile = found->profile;
+    std::vector<std::string> added;
+    for (const auto& allowance : o.allow) {
+      auto what = apply_allowance(profile, allowance);
+      if (!what) {
+        console.error("error: " + what.error().message);
+        return 2;
+      }
+      added.push_back(*what);
+    }
+    if (auto saved = store.save(profile); !saved) {
+      console.error("error: " + saved.error().message);
+      return 1;
+    }
+    for (const auto& a : added) console.line("allowed in " + profile.image + ": " + a);
+    if (profile.state == ProfileState::kLearning)
+      console.line("note: the profile is still learning; a running agent keeps learning on top of this");
     return 0;
   }
   if (o.action == "reset") {

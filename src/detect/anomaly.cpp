@@ -9,6 +9,7 @@ const char* kind_name(AnomalyKind kind) {
     case AnomalyKind::kFile: return "file";
     case AnomalyKind::kNetwork: return "network";
     case AnomalyKind::kCaptureLoss: return "capture-loss";
+    case AnomalyKind::kIndicator: return "indicator";
   }
   return "unknown";
 }

@@ -13,6 +13,7 @@ enum class AnomalyKind {
   kFile,      // a file the image never opened (in that access mode)
   kNetwork,   // a socket peer or local address the image never used
   kCaptureLoss,  // the agent itself lost syscalls (ring buffer or queue full)
+  kIndicator,    // a sign of attack that needs no profile (detect/indicators.h); see `indicator`
 };
 
 enum class Severity { kLow, kMedium, kHigh };
@@ -40,6 +41,7 @@ struct Anomaly {
   ProcessContext process;
   AnomalyKind kind = AnomalyKind::kSequence;
   Severity severity = Severity::kMedium;
+  std::string indicator;  // kIndicator: the rule ("reverse-shell", ...); empty: from the profile
   std::string subject;                // the novel thing: path, peer, program, or "sequence"
   std::vector<std::string> sequence;  // kSequence: the most surprising calls, by name
   double score = 0;                   // mean surprise over the window (kSequence), else 1

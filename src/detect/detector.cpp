@@ -9,7 +9,9 @@
 #include <cstring>
 
 #include "core/clock.h"
-#include "detect/path_normalizer.h"
+#include "detect/event_resources.h"
+#include "detect/indicators.h"
+#include "detect/learned_set.h"
 #include "syscalls/syscall_table.h"
 
 namespace da {
@@ -20,109 +22,10 @@ constexpr uint64_t kSegmentCalls = 256;   // learning data is split in segments 
 constexpr int kHoldoutEvery = 5;          // one segment in five is held back
 constexpr int64_t kThreadIdleSeconds = 600;
 
-
-const std::string* string_arg(const SyscallEvent& e, ArgKind kind) {
-  const SyscallSpec* spec = find_syscall(e.syscall_nr);
-  if (!spec) return nullptr;
-  for (int i = 0; i < spec->nargs && i < static_cast<int>(e.args.size()); ++i)
-    if (spec->args[i].kind == kind) return std::get_if<std::string>(&e.args[i]);
-  return nullptr;
-}
-
-int64_t int_arg(const SyscallEvent& e, size_t index) {
-  if (index >= e.args.size()) return 0;
-  if (auto v = std::get_if<int64_t>(&e.args[index])) return *v;
-  if (auto v = std::get_if<uint64_t>(&e.args[index])) return static_cast<int64_t>(*v);
-  return 0;
-}
-
-std::string open_mode(int64_t flags) {
-  const int64_t access = flags & O_ACCMODE;
-  if (access == O_WRONLY) return "w";
-  if (access == O_RDWR) return "rw";
-  return (flags & (O_CREAT | O_TRUNC)) ? "w" : "r";
-}
-
-// "10.0.0.2:51234" -> "10.0.0.2"; "[::1]:80" -> "[::1]"; unix paths unchanged.
-std::string without_port(const std::string& address) {
-  if (address.empty() || address[0] == '/' || address[0] == '@') return address;
-  auto colon = address.rfind(':');
-  return colon == std::string::npos ? address : address.substr(0, colon);
-}
-
-struct Resource {
-  AnomalyKind kind;
-  std::string key;  // as stored in the profile's sets
-};
-
-// The programs, files and peers one event touches, normalised as profiles store them.
-std::vector<Resource> resources_of(const SyscallEvent& e) {
-  std::vector<Resource> out;
-  switch (e.syscall_nr) {
-    case SYS_execve:
-    case SYS_execveat:
-      if (e.ret == 0)
-        if (auto path = string_arg(e, ArgKind::kPath))
-          out.push_back({AnomalyKind::kProgram, normalize_path(*path)});
-      break;
-    case SYS_open:
-    case SYS_openat:
-    case SYS_openat2:
-    case SYS_creat: {
-      // Failed lookups (search paths) are noise; refused access to a file is not.
-      if (e.ret < 0 && e.ret != -EACCES && e.ret != -EPERM) break;
-      auto path = string_arg(e, ArgKind::kPath);
-      if (!path) break;
-      std::string mode = e.syscall_nr == SYS_open     ? open_mode(int_arg(e, 1))
-                         : e.syscall_nr == SYS_openat ? open_mode(int_arg(e, 2))
-                         : e.syscall_nr == SYS_creat  ? "w"
-                                                      : "?";
-      out.push_back({AnomalyKind::kFile, mode + " " + normalize_path(*path)});
-      break;
-    }
-    case SYS_connect:
-    case SYS_bind:
-    case SYS_sendto: {
-      auto address = string_arg(e, ArgKind::kSockaddrIn);
-      if (!address) break;
-      const char* verb = e.syscall_nr == SYS_connect ? "connect" : e.syscall_nr == SYS_bind ? "bind" : "sendto";
-      out.push_back({AnomalyKind::kNetwork, std::string(verb) + " " + *address});
-      break;
-    }
-    case SYS_accept:
-    case SYS_accept4:
-      if (e.ret >= 0)
-        if (auto address = string_arg(e, ArgKind::kSockaddrOut))
-          out.push_back({AnomalyKind::kNetwork, "accept " + without_port(*address)});
-      break;
-    default:
-      break;
-  }
-  return out;
-}
-
 std::set<std::string>& set_for(ImageProfile& p, AnomalyKind kind) {
   return kind == AnomalyKind::kProgram ? p.execs : kind == AnomalyKind::kFile ? p.files : p.peers;
 }
 
-bool is_sensitive_path(const std::string& key) {
-  static const char* kSensitive[] = {"/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/.ssh/",
-                                     "/etc/ssh/", "/root/", "/var/run/docker.sock",
-                                     "/run/docker.sock", "/proc/<n>/mem", "/etc/ld.so.preload"};
-  for (const char* s : kSensitive)
-    if (key.find(s) != std::string::npos) return true;
-  // Writing anything under /etc or /bin is a change of the system, not of data.
-  const bool writes = key.rfind("w ", 0) == 0 || key.rfind("rw ", 0) == 0;
-  return writes && (key.find(" /etc/") != std::string::npos || key.find(" /bin/") != std::string::npos ||
-                    key.find(" /usr/") != std::string::npos || key.find(" /sbin/") != std::string::npos);
-}
-
-std::string describe_file(const std::string& key) {
-  const auto space = key.find(' ');
-  const std::string mode = key.substr(0, space), path = key.substr(space + 1);
-  const char* how = mode == "r" ? "for reading" : mode == "w" ? "for writing" : mode == "rw" ? "for reading and writing" : "";
-  return path + (*how ? std::string(" ") + how : "");
-}
 
 NgramKey to_key(const std::array<int32_t, kProfileOrder - 1>& history, int32_t next) {
   NgramKey key;
@@ -274,56 +177,27 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
   ImageState& image = image_for(container);
   const int64_t now = clock_();
 
-  auto [process_it, new_process] = processes_.try_emplace(e.pid);
-  ProcessState& process = process_it->second;
-  const bool is_exec = e.syscall_nr == SYS_execve || e.syscall_nr == SYS_execveat;
-  if (!new_process && !is_exec && e.ppid != process.ppid &&
-      (e.exe != process.exe || e.comm != process.comm)) {
-    // Another parent and another program without an exec: a recycled pid (the old process died
-    // without an exit we saw). Start over, so nothing reported for the old one silences the
-    // new one. (A reparented process keeps its exe and name: its state stays.)
-    process = ProcessState{};
-    new_process = true;
-  }
-  if (new_process) {
-    auto parent = processes_.find(e.ppid);
-    if (parent != processes_.end()) {
-      process.program = parent->second.program;
-      process.cmdline = parent->second.cmdline;
-    } else {
-      process.program = e.comm;
-    }
-  }
-  // Per syscall: copy the names only when they change (an exec, a prctl rename).
-  if (process.comm != e.comm) process.comm = e.comm;
-  if (process.exe != e.exe) process.exe = e.exe;
-  process.ppid = e.ppid;
-  process.last_seen = now;
-  const bool exec_done = is_exec && e.ret == 0;
-  if (exec_done) {
-    process.cmdline.clear();
-    for (const auto& a : e.args)
-      if (auto argv = std::get_if<std::vector<std::string>>(&a)) process.cmdline = *argv;
-    process.program = e.comm;
-    if (!process.cmdline.empty() && !process.cmdline[0].empty()) {
-      const std::string& argv0 = process.cmdline[0];
-      process.program = argv0.substr(argv0.find_last_of('/') + 1);
-    }
-  }
-
+  const ProcessUpdate update = processes_.update(e, now);
+  ProcessState& process = *update.process;
   ThreadState& thread = threads_[e.tid];
   thread.pid = e.pid;
   thread.last_seen = now;
   // A new program starts with an empty history, as each trace does in training. (Compared in
   // place: building the key would copy two strings per syscall.)
-  if (exec_done || thread.image != &image || thread.key.first != e.exe ||
+  if (update.exec_done || thread.image != &image || thread.key.first != e.exe ||
       thread.key.second != process.program)
     reset_thread(thread, image, ProgramKey{e.exe, process.program});
 
+  const std::vector<Resource> resources = resources_of(e, process.cwd);
+  // Indicators first: they judge against what was learned before this event, and they run
+  // whatever the profile's state.
+  for (auto& hit : check_indicators(e, update, resources, image.profile.execs))
+    report_indicator(std::move(hit), e, host, container, image, process, resources);
+
   if (image.profile.state == ProfileState::kLearning)
-    learn(image, thread, e, to_key(thread.history, e.syscall_nr));
+    learn(image, thread, e, to_key(thread.history, e.syscall_nr), resources, now);
   else
-    detect(image, thread, process, e, host, container);
+    detect(image, thread, process, e, resources, host, container);
 
   std::rotate(thread.history.begin(), thread.history.begin() + 1, thread.history.end());
   thread.history.back() = e.syscall_nr;
@@ -332,7 +206,7 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
     threads_.erase(e.tid);
   } else if (e.syscall_nr == SYS_exit_group) {
     std::erase_if(threads_, [&](const auto& t) { return t.second.pid == e.pid; });
-    processes_.erase(e.pid);
+    processes_.exited(e);
   }
 }
 
@@ -343,12 +217,13 @@ void Detector::note_novelty(ImageState& image, const std::string& what) {
 }
 
 void Detector::learn(ImageState& image, ThreadState& thread, const SyscallEvent& e,
-                     const NgramKey& ngram) {
+                     const NgramKey& ngram, const std::vector<Resource>& resources, int64_t now) {
   ImageProfile& profile = image.profile;
   ProgramProfile& program = *thread.program;  // learning always has one
   ++profile.calls;
   ++program.calls;
   const bool novel = !program.ngrams.count(ngram) && !program.holdout_ngrams.count(ngram);
+  program.sequence_novelty.observe(novel, now);
   // Segments of the program's calls, one in five held back to set the threshold on.
   const bool hold_back = (program.calls / kSegmentCalls) % kHoldoutEvery == kHoldoutEvery - 1 &&
                          program.holdout.size() < kHoldoutCap;
@@ -360,13 +235,16 @@ void Detector::learn(ImageState& image, ThreadState& thread, const SyscallEvent&
   }
   image.dirty = true;
   if (novel) note_novelty(image, "a syscall sequence of " + program.comm);
-  for (auto& r : resources_of(e))
-    if (set_for(profile, r.kind).insert(r.key).second) note_novelty(image, r.key);
+  for (auto& r : resources) {
+    const bool new_resource = learn_resource(set_for(profile, r.kind), r.kind, r.key);
+    program.resource_novelty.observe(new_resource, now);
+    if (new_resource) note_novelty(image, r.key);
+  }
 }
 
 void Detector::detect(ImageState& image, ThreadState& thread, ProcessState& process,
-                      const SyscallEvent& e, const std::string& host,
-                      const ContainerMeta& container) {
+                      const SyscallEvent& e, const std::vector<Resource>& resources,
+                      const std::string& host, const ContainerMeta& container) {
   ImageProfile& profile = image.profile;
   if (!thread.program && process.reported.insert("program").second) {
     Anomaly a;
@@ -377,22 +255,22 @@ void Detector::detect(ImageState& image, ThreadState& thread, ProcessState& proc
                     " never ran while its profile was learned";
     report(std::move(a), e, host, container, image, process);
   }
-  for (auto& r : resources_of(e)) {
+  for (auto& r : resources) {
     // A new path to a known binary and name is not a new program; new programs are caught by
     // their (exe, name) above.
-    if (r.kind == AnomalyKind::kProgram || set_for(profile, r.kind).count(r.key)) continue;
+    if (r.kind == AnomalyKind::kProgram || covers(set_for(profile, r.kind), r.kind, r.key)) continue;
     if (!process.reported.insert(r.key).second) continue;  // once per process and thing
     Anomaly a;
     a.kind = r.kind;
     if (r.kind == AnomalyKind::kFile) {
-      a.severity = is_sensitive_path(r.key) ? Severity::kHigh : Severity::kMedium;
+      a.severity = is_sensitive_file(r.key) ? Severity::kHigh : Severity::kMedium;
       a.subject = r.key.substr(r.key.find(' ') + 1);
-      a.explanation = e.comm + " opened " + describe_file(r.key) + (e.ret < 0 ? " (refused)" : "") +
+      a.explanation = process.program + " opened " + describe_file(r.key) + (e.ret < 0 ? " (refused)" : "") +
                       "; " + profile.image + " never did while its profile was learned";
     } else {
       a.severity = Severity::kMedium;
       a.subject = r.key;
-      a.explanation = e.comm + " used a network address never seen while learning " +
+      a.explanation = process.program + " used a network address never seen while learning " +
                       profile.image + ": " + r.key;
     }
     // A new program's every file and peer is new: only the serious ones add to its report.
@@ -446,21 +324,6 @@ void Detector::detect(ImageState& image, ThreadState& thread, ProcessState& proc
   report(std::move(a), e, host, container, image, process);
 }
 
-std::string Detector::parent_chain(int32_t ppid) const {
-  std::string chain;
-  for (int depth = 0; depth < 6 && ppid > 0; ++depth) {
-    auto it = processes_.find(ppid);
-    if (!chain.empty()) chain += " < ";
-    if (it == processes_.end()) {
-      chain += std::to_string(ppid);
-      break;
-    }
-    chain += it->second.comm + "(" + std::to_string(ppid) + ")";
-    ppid = it->second.ppid;
-  }
-  return chain;
-}
-
 void Detector::report(Anomaly a, const SyscallEvent& e, const std::string& host,
                       const ContainerMeta& container, const ImageState& image,
                       ProcessState& process) {
@@ -478,8 +341,8 @@ void Detector::report(Anomaly a, const SyscallEvent& e, const std::string& host,
   a.process.comm = e.comm;
   a.process.exe = e.exe;
   a.process.cmdline = process.cmdline;
-  a.process.parents = parent_chain(e.ppid);
-  if (a.kind != AnomalyKind::kSequence) {
+  a.process.parents = processes_.parent_chain(e.ppid);
+  if (a.kind != AnomalyKind::kSequence) {  // no score: one new thing, or an indicator
     a.score = 1;
     a.threshold = 0;
   }
@@ -489,14 +352,32 @@ void Detector::report(Anomaly a, const SyscallEvent& e, const std::string& host,
   anomalies_sink_(a);
 }
 
+void Detector::report_indicator(IndicatorHit hit, const SyscallEvent& e, const std::string& host,
+                                const ContainerMeta& container, const ImageState& image,
+                                ProcessState& process, const std::vector<Resource>& resources) {
+  if (!process.reported.insert("indicator " + hit.rule).second) return;  // once per process
+  // What the indicator reported is not reported again by the profile: the exec's program,
+  // the file written.
+  if (e.syscall_nr == SYS_execve || e.syscall_nr == SYS_execveat) process.reported.insert("program");
+  for (const auto& r : resources) process.reported.insert(r.key);
+  Anomaly a;
+  a.kind = AnomalyKind::kIndicator;
+  a.indicator = hit.rule;
+  a.severity = hit.severity;
+  a.subject = hit.subject;
+  a.explanation = hit.explanation;
+  report(std::move(a), e, host, container, image, process);
+}
+
 void Detector::build_models(ImageProfile& profile) {
   if (profile.state != ProfileState::kStable) return;
   for (auto& [key, program] : profile.programs)
     if (!program.ngrams.empty()) program.model = fit(program.ngrams, nullptr);
 }
 
-void Detector::stabilize(ImageState& image) {
+void Detector::stabilize(ImageState& image, const std::string& reason) {
   ImageProfile& profile = image.profile;
+  profile.stable_reason = reason;
   const size_t window = static_cast<size_t>(config_.window);
   for (auto& [key, program] : profile.programs) {
     // The threshold comes from held-back learning data, scored by a model fitted without it.
@@ -543,7 +424,7 @@ void Detector::stabilize(ImageState& image) {
       thread.sum = 0;
       std::fill(thread.surprises.begin(), thread.surprises.end(), 0.f);
     }
-  log_("profile of " + profile.image + " is stable: detecting (" +
+  log_("profile of " + profile.image + " is stable (" + reason + "): detecting (" +
        std::to_string(profile.programs.size()) + " programs, " +
        std::to_string(distinct_ngrams(profile)) + " sequences, " +
        std::to_string(profile.files.size()) + " files, " + std::to_string(profile.peers.size()) +
@@ -612,8 +493,8 @@ void Detector::tick() {
       }
     }
     if (profile.state == ProfileState::kLearning) {
-      if (learning_progress(profile, config_.learning, now) >= 1.0) {
-        stabilize(image);
+      if (std::string reason; ready_to_stabilize(profile, config_.learning, now, reason)) {
+        stabilize(image, reason);
         continue;
       }
       if (now - image.last_progress >= config_.progress_interval_seconds) {
@@ -627,9 +508,10 @@ void Detector::tick() {
     }
     if (image.dirty && now - image.last_save >= config_.save_interval_seconds) save(image);
   }
-  if (now % 60 == 0) {
+  if (now - last_purge_ >= 60) {  // ticks may skip seconds: not `now % 60 == 0`
+    last_purge_ = now;
     std::erase_if(threads_, [&](const auto& t) { return now - t.second.last_seen > kThreadIdleSeconds; });
-    std::erase_if(processes_, [&](const auto& p) { return now - p.second.last_seen > kThreadIdleSeconds; });
+    processes_.purge_idle(now, kThreadIdleSeconds);
   }
 }
 

@@ -17,6 +17,9 @@
 #include "core/container_meta.h"
 #include "core/syscall_event.h"
 #include "detect/anomaly.h"
+#include "detect/event_resources.h"
+#include "detect/indicators.h"
+#include "detect/process_table.h"
 #include "detect/profile.h"
 #include "detect/profile_store.h"
 
@@ -91,30 +94,23 @@ class Detector {
     bool alarmed = false;
     int64_t last_seen = 0;
   };
-  struct ProcessState {
-    std::string comm, exe;
-    // What the program is called: argv[0]'s base name when the exec was seen (busybox runs
-    // every applet as /proc/self/exe, so comm says "exe"), else comm. Inherited over fork.
-    std::string program;
-    int32_t ppid = 0;
-    std::vector<std::string> cmdline;
-    std::set<std::string> reported;  // what this process was already reported for
-    int64_t last_seen = 0;
-  };
-
   ImageState& image_for(const ContainerMeta& container);
-  void learn(ImageState& image, ThreadState& thread, const SyscallEvent& e, const NgramKey& ngram);
-  void detect(ImageState& image, ThreadState& thread, ProcessState& process,
-              const SyscallEvent& e, const std::string& host, const ContainerMeta& container);
-  void stabilize(ImageState& image);
+  void learn(ImageState& image, ThreadState& thread, const SyscallEvent& e, const NgramKey& ngram,
+             const std::vector<Resource>& resources, int64_t now);
+  void detect(ImageState& image, ThreadState& thread, ProcessState& process, const SyscallEvent& e,
+              const std::vector<Resource>& resources, const std::string& host,
+              const ContainerMeta& container);
+  void stabilize(ImageState& image, const std::string& reason);
   void build_models(ImageProfile& profile);
   void report(Anomaly anomaly, const SyscallEvent& e, const std::string& host,
               const ContainerMeta& container, const ImageState& image, ProcessState& process);
+  void report_indicator(IndicatorHit hit, const SyscallEvent& e, const std::string& host,
+                        const ContainerMeta& container, const ImageState& image,
+                        ProcessState& process, const std::vector<Resource>& resources);
   void note_novelty(ImageState& image, const std::string& what);
   void forget_threads_of(const ImageState& image);
   void reset_thread(ThreadState& thread, ImageState& image, const ProgramKey& key);
   void save(ImageState& image);
-  std::string parent_chain(int32_t ppid) const;
 
   DetectorConfig config_;
   const ProfileStore* store_;
@@ -123,8 +119,9 @@ class Detector {
   Clock clock_;
   std::unordered_map<std::string, std::unique_ptr<ImageState>> images_;  // by image id
   std::unordered_map<int32_t, ThreadState> threads_;                      // by host tid
-  std::unordered_map<int32_t, ProcessState> processes_;                   // by host pid
+  ProcessTable processes_;
   int64_t last_tick_ = 0;
+  int64_t last_purge_ = 0;
   uint64_t anomalies_ = 0;
   uint64_t folded_ = 0;
 };

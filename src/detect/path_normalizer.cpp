@@ -2,13 +2,59 @@
 
 #include <algorithm>
 #include <cctype>
+#include <vector>
 
 namespace da {
+namespace {
+
+bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+// One path component with its per-instance parts folded: a whole number ("1234", pids and
+// relation ids) or a run of 3+ digits inside a name ("16764_fsm", "temp-4242.rdb") becomes <n>;
+// a run of 12+ hex digits with both digits and letters (ids, hashes, session and temp names)
+// becomes <x>. Short numbers in names ("libc.so.6", "python3.11", "rc2.d") stay.
+void append_component(std::string& out, std::string_view part) {
+  if (!part.empty() && std::all_of(part.begin(), part.end(), is_digit)) {
+    out += "<n>";
+    return;
+  }
+  size_t i = 0;
+  while (i < part.size()) {
+    if (is_hex(part[i])) {
+      size_t end = i;
+      bool digit = false, letter = false;
+      while (end < part.size() && is_hex(part[end])) {
+        (is_digit(part[end]) ? digit : letter) = true;
+        ++end;
+      }
+      if (end - i >= 12 && digit && letter) {
+        out += "<x>";
+        i = end;
+        continue;
+      }
+    }
+    if (is_digit(part[i])) {
+      size_t end = i;
+      while (end < part.size() && is_digit(part[end])) ++end;
+      if (end - i >= 3) out += "<n>";
+      else out.append(part.substr(i, end - i));
+      i = end;
+      continue;
+    }
+    out.push_back(part[i++]);
+  }
+}
+
+}  // namespace
 
 std::string normalize_path(std::string_view path) {
   std::string out;
   out.reserve(path.size());
-  if (!path.empty() && path.front() == '/') out.push_back('/');
+  const bool absolute = !path.empty() && path.front() == '/';
+  // Components after resolving "." and "..", so /etc/./shadow and /tmp/../etc/shadow are
+  // judged as /etc/shadow. A relative path keeps its leading ".." (nothing to resolve against).
+  std::vector<std::string_view> parts;
   size_t i = 0;
   while (i < path.size()) {
     while (i < path.size() && path[i] == '/') ++i;
@@ -16,15 +62,30 @@ std::string normalize_path(std::string_view path) {
     size_t end = path.find('/', i);
     if (end == std::string_view::npos) end = path.size();
     std::string_view part = path.substr(i, end - i);
-    if (!out.empty() && out.back() != '/') out.push_back('/');
-    const bool numeric = std::all_of(part.begin(), part.end(),
-                                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-    if (numeric) out += "<n>";
-    else out.append(part);
     i = end;
+    if (part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty() && parts.back() != "..") parts.pop_back();
+      else if (!absolute) parts.push_back(part);
+      continue;
+    }
+    parts.push_back(part);
   }
-  if (out.empty()) out = path.empty() ? "" : std::string(path.substr(0, 1));
+  if (absolute) out.push_back('/');
+  for (size_t p = 0; p < parts.size(); ++p) {
+    if (p) out.push_back('/');
+    append_component(out, parts[p]);
+  }
+  if (out.empty() && !path.empty()) out = ".";
   return out;
+}
+
+std::string resolve_path(std::string_view cwd, std::string_view path) {
+  if (path.empty() || path.front() == '/' || cwd.empty() || cwd.front() != '/') return std::string(path);
+  std::string joined(cwd);
+  joined.push_back('/');
+  joined.append(path);
+  return joined;
 }
 
 }  // namespace da

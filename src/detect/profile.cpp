@@ -11,34 +11,6 @@ const char* state_name(ProfileState state) {
   return state == ProfileState::kStable ? "stable" : "learning";
 }
 
-std::string format_duration(int64_t seconds) {
-  if (seconds < 0) seconds = 0;
-  if (seconds < 60) return std::to_string(seconds) + "s";
-  if (seconds < 3600) return std::to_string(seconds / 60) + "m" + std::to_string(seconds % 60) + "s";
-  return std::to_string(seconds / 3600) + "h" + std::to_string(seconds % 3600 / 60) + "m";
-}
-
-double learning_progress(const ImageProfile& p, const LearningSettings& s, int64_t now) {
-  if (p.state == ProfileState::kStable) return 1.0;
-  auto fraction = [](int64_t done, int64_t needed) {
-    return needed <= 0 ? 1.0 : std::clamp(double(done) / double(needed), 0.0, 1.0);
-  };
-  // Both conditions must hold; the slower one is the progress.
-  return std::min(fraction(now - p.first_seen, s.min_seconds),
-                  fraction(now - p.last_novel, s.quiet_seconds));
-}
-
-std::string learning_progress_text(const ImageProfile& p, const LearningSettings& s, int64_t now) {
-  if (p.state == ProfileState::kStable)
-    return "stable for " + format_duration(now - p.stable_since);
-  std::string text = format_duration(now - p.first_seen) + " of " +
-                     format_duration(s.min_seconds) + " watched, quiet " +
-                     format_duration(now - p.last_novel) + " of " +
-                     format_duration(s.quiet_seconds);
-  if (!p.last_novelty.empty()) text += " (last new: " + p.last_novelty + ")";
-  return text;
-}
-
 uint64_t distinct_ngrams(const ImageProfile& p) {
   uint64_t n = 0;
   for (const auto& [key, program] : p.programs) {
@@ -68,8 +40,30 @@ void pack_counts(Packer& pk, const NgramCounts& counts) {
   }
 }
 
+// A novelty window as [head, last, start0, events0, novel0, start1, ...].
+void pack_window(Packer& pk, const NoveltyWindow& w) {
+  pk.pack_array(2 + 3 * NoveltyWindow::kBlocks);
+  pk.pack(w.head());
+  pk.pack(w.last_event());
+  for (const auto& b : w.blocks()) pk.pack(b.start), pk.pack(b.events), pk.pack(b.novel);
+}
+
+void get_window(const msgpack::object& o, NoveltyWindow& w) {
+  const auto& a = as_array(o, "novelty");
+  if (a.size != 2 + 3 * NoveltyWindow::kBlocks) throw DecodeError{"novelty window has the wrong size"};
+  std::array<NoveltyWindow::Block, NoveltyWindow::kBlocks> blocks;
+  for (int i = 0; i < NoveltyWindow::kBlocks; ++i) {
+    blocks[i].start = as_int(a.ptr[2 + 3 * i], "novelty start");
+    const int64_t events = as_int(a.ptr[3 + 3 * i], "novelty events"), novel = as_int(a.ptr[4 + 3 * i], "novelty novel");
+    if (events < 0 || events > UINT32_MAX || novel < 0 || novel > events) throw DecodeError{"novelty counts out of range"};
+    blocks[i].events = static_cast<uint32_t>(events);
+    blocks[i].novel = static_cast<uint32_t>(novel);
+  }
+  w.restore(static_cast<int>(as_int(a.ptr[0], "novelty head")), as_int(a.ptr[1], "novelty last"), blocks);
+}
+
 void pack_program(Packer& pk, const ProgramProfile& p) {
-  pk.pack_map(6);
+  pk.pack_map(8);
   pack_string(pk, "exe"), pack_string(pk, p.exe);
   pack_string(pk, "comm"), pack_string(pk, p.comm);
   pack_string(pk, "calls"), pk.pack(p.calls);
@@ -81,6 +75,8 @@ void pack_program(Packer& pk, const ProgramProfile& p) {
     pk.pack(h.tid);
     for (int16_t c : h.ngram.calls) pk.pack(static_cast<int32_t>(c));
   }
+  pack_string(pk, "sequence_novelty"), pack_window(pk, p.sequence_novelty);
+  pack_string(pk, "resource_novelty"), pack_window(pk, p.resource_novelty);
 }
 
 std::string get_str(const msgpack::object& o, const char* field) {
@@ -133,6 +129,8 @@ ProgramProfile get_program(const msgpack::object& o) {
     else if (key == "calls") p.calls = static_cast<uint64_t>(as_int(kv.val, "calls"));
     else if (key == "threshold") p.threshold = as_double(kv.val, "threshold");
     else if (key == "ngrams") p.ngrams = get_counts(kv.val);
+    else if (key == "sequence_novelty") get_window(kv.val, p.sequence_novelty);
+    else if (key == "resource_novelty") get_window(kv.val, p.resource_novelty);
     else if (key == "holdout") {
       const auto& a = as_array(kv.val, "holdout");
       if (a.size % (kProfileOrder + 1) != 0) throw DecodeError{"holdout has a partial entry"};
@@ -153,7 +151,7 @@ ProgramProfile get_program(const msgpack::object& o) {
 std::string encode_profile(const ImageProfile& profile) {
   msgpack::sbuffer buffer;
   Packer pk(buffer);
-  pk.pack_map(15);
+  pk.pack_map(16);
   pack_string(pk, "v"), pk.pack(kProfileFormatVersion);
   pack_string(pk, "order"), pk.pack(kProfileOrder);
   pack_string(pk, "image"), pack_string(pk, profile.image);
@@ -164,6 +162,7 @@ std::string encode_profile(const ImageProfile& profile) {
   pack_string(pk, "stable_since"), pk.pack(profile.stable_since);
   pack_string(pk, "last_novelty"), pack_string(pk, profile.last_novelty);
   pack_string(pk, "seeded_from"), pack_string(pk, profile.seeded_from);
+  pack_string(pk, "stable_reason"), pack_string(pk, profile.stable_reason);
   pack_string(pk, "calls"), pk.pack(profile.calls);
   pack_string(pk, "programs");
   pk.pack_array(static_cast<uint32_t>(profile.programs.size()));
@@ -207,6 +206,7 @@ Result<ImageProfile> decode_profile(std::string_view bytes) {
       else if (key == "stable_since") p.stable_since = as_time(v, "stable_since");
       else if (key == "last_novelty") p.last_novelty = get_str(v, "last_novelty");
       else if (key == "seeded_from") p.seeded_from = get_str(v, "seeded_from");
+      else if (key == "stable_reason") p.stable_reason = get_str(v, "stable_reason");
       else if (key == "calls") p.calls = static_cast<uint64_t>(as_int(v, "calls"));
       else if (key == "programs") {
         const auto& a = as_array(v, "programs");

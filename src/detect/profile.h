@@ -3,8 +3,9 @@
 // images run every applet from one exe) the syscall n-grams it makes, and for the whole image
 // the programs it execs, the files it opens and the network peers it uses.
 //
-// A profile is learning until it has watched for --learn-min-seconds and nothing new appeared
-// for --learn-quiet-seconds; then it is stable and deviations are reported, never learned.
+// A profile is learning until it has converged (detect/learning.h); then it is stable and
+// deviations are reported, never learned. Files and peers are kept generalised
+// (detect/learned_set.h): "r /srv/www/*" stands for many pages.
 #include <array>
 #include <cstdint>
 #include <map>
@@ -16,12 +17,15 @@
 #include <vector>
 
 #include "core/result.h"
+#include "detect/learning.h"
 #include "detect/ngram_model.h"
+#include "detect/novelty_window.h"
 
 namespace da {
 
 constexpr int kProfileOrder = 6;  // calls per n-gram: 5 of context + the call (STIDE's 6)
-constexpr uint32_t kProfileFormatVersion = 1;
+// 2: paths with digit runs and hex ids folded, generalised patterns, novelty windows.
+constexpr uint32_t kProfileFormatVersion = 2;
 
 struct NgramKey {
   std::array<int16_t, kProfileOrder> calls{};
@@ -53,6 +57,9 @@ struct ProgramProfile {
   NgramCounts holdout_ngrams;  // held back while learning; merged in when stable
   std::vector<HoldoutCall> holdout;
   double threshold = 0;  // mean surprise over the locality window that raises an alarm
+  // While learning: how often its calls and its file/peer accesses are still new.
+  NoveltyWindow sequence_novelty{kSequenceBlockEvents, kNoveltySpanSeconds};
+  NoveltyWindow resource_novelty{kResourceBlockEvents, kNoveltySpanSeconds};
   // Built when the profile becomes stable (or is loaded stable); not persisted.
   std::shared_ptr<const NgramModel> model;
 };
@@ -71,23 +78,15 @@ struct ImageProfile {
   int64_t stable_since = 0;  // 0 while learning
   std::string last_novelty;  // what that was, for the progress display
   std::string seeded_from;   // image this profile started from, if any
+  std::string stable_reason;  // converged, or the time limit (and what had not converged)
   uint64_t calls = 0;
   std::map<ProgramKey, ProgramProfile> programs;
   std::set<std::string> execs;  // normalised paths given to execve
-  std::set<std::string> files;  // "r /etc/passwd", "w /tmp/x", "rw ..."
-  std::set<std::string> peers;  // "connect 127.0.0.1:6379", "bind 0.0.0.0:80", "accept 10.0.0.2"
+  std::set<std::string> files;  // "r /etc/passwd", "w /tmp/x", "rw ...", "r /srv/www/*"
+  std::set<std::string> peers;  // "connect 127.0.0.1:6379", "bind 0.0.0.0:80", "accept *"
 };
 
-struct LearningSettings {
-  int64_t min_seconds = 4 * 3600;
-  int64_t quiet_seconds = 3600;
-};
-
-// Learning progress in [0, 1] and in words ("12m of 4h0m watched, quiet 3m of 1h0m").
-double learning_progress(const ImageProfile& p, const LearningSettings& s, int64_t now);
-std::string learning_progress_text(const ImageProfile& p, const LearningSettings& s, int64_t now);
 uint64_t distinct_ngrams(const ImageProfile& p);
-std::string format_duration(int64_t seconds);
 
 // Versioned msgpack encoding, as stored in the state dir and exported.
 std::string encode_profile(const ImageProfile& profile);

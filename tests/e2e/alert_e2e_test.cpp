@@ -158,7 +158,7 @@ TEST(AlertE2E, LiveAnomalyArrivesByEmailWithFullContextAfterA30SecondOutage) {
   const std::string image = e2e::image();
   // The SMTP server is down when the anomaly happens.
   e2e::Process agent({DA_BINARY, "run", "--state-dir", work.path + "/state", "--learn-min-seconds", "8",
-                      "--learn-quiet-seconds", "4", "--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp_port),
+                      "--learn-novelty", "0.02", "--learn-max-seconds", "40", "--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp_port),
                       "--email-to", "admin@example.com", "--email-from", "agent@example.com"});
   ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
   auto run = sh("docker run -d --network none --name " + name + " " + image +

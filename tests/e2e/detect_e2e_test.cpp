@@ -49,7 +49,7 @@ struct TempDir {
 
 std::vector<std::string> agent_argv(const std::string& state_dir, const std::string& alerts) {
   return {DA_BINARY, "run", "--state-dir", state_dir, "--alert-json", alerts,
-          "--learn-min-seconds", "8", "--learn-quiet-seconds", "4", "--progress-seconds", "2"};
+          "--learn-min-seconds", "8", "--learn-novelty", "0.02", "--learn-max-seconds", "40", "--progress-seconds", "2"};
 }
 
 }  // namespace
@@ -195,7 +195,7 @@ TEST(DetectE2E, DetectorReadsTheAgentsRedisStreamThroughAConsumerGroup) {
   ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
   e2e::Process detector({DA_BINARY, "detect", "--redis", e2e::redis_url(), "--stream", stream,
                          "--group", "e2e-detectors", "--state-dir", state.path, "--alert-json",
-                         alerts, "--learn-min-seconds", "8", "--learn-quiet-seconds", "4"});
+                         alerts, "--learn-min-seconds", "8", "--learn-novelty", "0.02", "--learn-max-seconds", "40"});
   ASSERT_TRUE(detector.wait_for_output("Detecting from Redis stream " + stream, 10s))
       << detector.output();
   auto run = sh("docker run -d --network none --name " + name + " " + image +

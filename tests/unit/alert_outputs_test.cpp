@@ -249,7 +249,8 @@ state_dir: /srv/da
 redis: redis://127.0.0.1:6390
 learning:
   min_seconds: 120
-  quiet_seconds: 30
+  novelty: 0.002
+  idle_seconds: 30
 alerts:
   json_file: /var/log/da.jsonl
   email:
@@ -269,8 +270,9 @@ alerts:
   EXPECT_EQ(profiles.state_dir, "/srv/da");
   EXPECT_EQ(agent.redis_url, "redis://127.0.0.1:6390");
   EXPECT_EQ(detect.redis_url, "redis://127.0.0.1:6390");
-  EXPECT_EQ(detect.detection.learn_min_seconds, 120);
-  EXPECT_EQ(profiles.learn_quiet_seconds, 30);
+  EXPECT_EQ(detect.detection.learning.min_seconds, 120);
+  EXPECT_DOUBLE_EQ(run.detection.learning.novelty, 0.002);
+  EXPECT_EQ(profiles.learning.idle_seconds, 30);
   EXPECT_EQ(alert_test.alerts.email.to, (std::vector<std::string>{"a@example.com", "b@example.com"}));
   EXPECT_EQ(run.detection.alerts.noise.rate_per_minute, 5);
   EXPECT_EQ(run.detection.alerts.json_file, "/var/log/da.jsonl");

@@ -1,0 +1,122 @@
+#include "detect/event_resources.h"
+
+#include <fcntl.h>
+#include <sys/syscall.h>
+
+#include <cerrno>
+
+#include "detect/path_normalizer.h"
+
+namespace da {
+namespace {
+
+enum class Class { kExec, kOpen, kWriteTarget, kPeerGiven, kPeerAccepted };
+
+struct Rule {
+  int nr;
+  Class what;
+  int arg;        // the path or address argument
+  int flags_arg;  // kOpen: the flags argument, -1 none (creat: write)
+  const char* verb;
+};
+
+// Which syscalls touch what. Renames and links count as writes of their target: that is how
+// a file appears under a name (redis SAVE writes temp-<pid>.rdb, then renames it).
+constexpr Rule kRules[] = {
+    {SYS_execve, Class::kExec, 0, -1, nullptr},
+    {SYS_execveat, Class::kExec, 1, -1, nullptr},
+    {SYS_open, Class::kOpen, 0, 1, nullptr},
+    {SYS_openat, Class::kOpen, 1, 2, nullptr},
+    {SYS_openat2, Class::kOpen, 1, -2, nullptr},  // flags behind a pointer: mode unknown
+    {SYS_creat, Class::kOpen, 0, -1, nullptr},
+    {SYS_rename, Class::kWriteTarget, 1, -1, nullptr},
+    {SYS_renameat, Class::kWriteTarget, 3, -1, nullptr},
+    {SYS_renameat2, Class::kWriteTarget, 3, -1, nullptr},
+    {SYS_link, Class::kWriteTarget, 1, -1, nullptr},
+    {SYS_linkat, Class::kWriteTarget, 3, -1, nullptr},
+    {SYS_symlink, Class::kWriteTarget, 1, -1, nullptr},
+    {SYS_symlinkat, Class::kWriteTarget, 2, -1, nullptr},
+    {SYS_connect, Class::kPeerGiven, 1, -1, "connect"},
+    {SYS_bind, Class::kPeerGiven, 1, -1, "bind"},
+    {SYS_sendto, Class::kPeerGiven, 4, -1, "sendto"},
+    {SYS_accept, Class::kPeerAccepted, 1, -1, "accept"},
+    {SYS_accept4, Class::kPeerAccepted, 1, -1, "accept"},
+};
+
+const Rule* rule_for(int nr) {
+  for (const Rule& r : kRules)
+    if (r.nr == nr) return &r;
+  return nullptr;
+}
+
+std::string open_mode(int64_t flags) {
+  const int64_t access = flags & O_ACCMODE;
+  if (access == O_WRONLY) return "w";
+  if (access == O_RDWR) return "rw";
+  return (flags & (O_CREAT | O_TRUNC)) ? "w" : "r";
+}
+
+// "10.0.0.2:51234" -> "10.0.0.2"; "[::1]:80" -> "[::1]"; unix paths unchanged.
+std::string without_port(const std::string& address) {
+  if (address.empty() || address[0] == '/' || address[0] == '@') return address;
+  auto colon = address.rfind(':');
+  return colon == std::string::npos ? address : address.substr(0, colon);
+}
+
+std::string file_path(const std::string& path, std::string_view cwd) {
+  return normalize_path(resolve_path(cwd, path));
+}
+
+}  // namespace
+
+const std::string* string_at(const SyscallEvent& e, size_t index) {
+  return index < e.args.size() ? std::get_if<std::string>(&e.args[index]) : nullptr;
+}
+
+int64_t int_at(const SyscallEvent& e, size_t index) {
+  if (index >= e.args.size()) return 0;
+  if (auto v = std::get_if<int64_t>(&e.args[index])) return *v;
+  if (auto v = std::get_if<uint64_t>(&e.args[index])) return static_cast<int64_t>(*v);
+  return 0;
+}
+
+std::vector<Resource> resources_of(const SyscallEvent& e, std::string_view cwd) {
+  std::vector<Resource> out;
+  const Rule* rule = rule_for(e.syscall_nr);
+  if (!rule) return out;
+  const std::string* arg = string_at(e, static_cast<size_t>(rule->arg));
+  if (!arg) return out;
+  switch (rule->what) {
+    case Class::kExec:
+      if (e.ret == 0) out.push_back({AnomalyKind::kProgram, file_path(*arg, cwd)});
+      break;
+    case Class::kOpen: {
+      // Failed lookups (search paths) are noise; refused access to a file is not.
+      if (e.ret < 0 && e.ret != -EACCES && e.ret != -EPERM) break;
+      const std::string mode = rule->flags_arg >= 0   ? open_mode(int_at(e, static_cast<size_t>(rule->flags_arg)))
+                               : rule->flags_arg == -1 ? "w"
+                                                       : "?";
+      out.push_back({AnomalyKind::kFile, mode + " " + file_path(*arg, cwd)});
+      break;
+    }
+    case Class::kWriteTarget:
+      if (e.ret == 0) out.push_back({AnomalyKind::kFile, "w " + file_path(*arg, cwd)});
+      break;
+    case Class::kPeerGiven:
+      out.push_back({AnomalyKind::kNetwork, std::string(rule->verb) + " " + *arg});
+      break;
+    case Class::kPeerAccepted:
+      if (e.ret >= 0) out.push_back({AnomalyKind::kNetwork, std::string(rule->verb) + " " + without_port(*arg)});
+      break;
+  }
+  return out;
+}
+
+std::string describe_file(const std::string& key) {
+  const auto space = key.find(' ');
+  const std::string mode = key.substr(0, space), path = key.substr(space + 1);
+  const char* how = mode == "r" ? "for reading" : mode == "w" ? "for writing" : mode == "rw" ? "for reading and writing" : "";
+  return path + (*how ? std::string(" ") + how : "");
+}
+
+}  // namespace da
