@@ -97,7 +97,9 @@ std::vector<IndicatorHit> check_indicators(const SyscallEvent& e, const ProcessU
     if (p.stdio_socket && (is_shell(p.program) || is_interpreter(p.program)))
       hits.push_back({"reverse-shell", Severity::kHigh, p.program,
                       p.program + " was started with a network socket as its standard input/output (a reverse shell)"});
-    if (is_shell(p.program) && is_daemon(u.program_before))
+    // Only a daemon that serves the network: initdb runs `postgres --boot`, which runs
+    // `sh -c "locale -a"`, and that is no attack.
+    if (is_shell(p.program) && is_daemon(u.program_before) && p.network_server)
       hits.push_back({"server-shell", Severity::kHigh, p.program,
                       "the network server " + u.program_before + " started the shell " + p.program +
                           ": servers do not run shells; this is how injected commands run"});

@@ -3,9 +3,11 @@
 // work from the first second, while a profile is still learning too. Each is one rule with a
 // name the alert carries (docs/detection.md lists them):
 //   reverse-shell       a shell or interpreter whose standard input/output is a network socket
+//                       it (or its parent) connected outward
 //   persistence-write   a write to authorized_keys, cron, the password files, ld.so.preload,
 //                       shell start-up files or a directory of system binaries
-//   server-shell        a network daemon (redis-server, postgres, nginx, ...) starts a shell
+//   server-shell        a network daemon (redis-server, postgres, nginx, ...) that has bound or
+//                       accepted an internet socket starts a shell
 //   downloader          a download or network tool (curl, wget, nc, socat, ...) the image never ran
 //   temp-exec           a program run from /tmp, /var/tmp or /dev/shm that the image never ran
 //   terminal-shell      a shell attached to a terminal (docker exec -it, docker run -t)

@@ -10,10 +10,10 @@ namespace {
 bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
 
-// One path component with its per-instance parts folded: a whole number ("1234", pids and
-// relation ids) or a run of 3+ digits inside a name ("16764_fsm", "temp-4242.rdb") becomes <n>;
-// a run of 12+ hex digits with both digits and letters (ids, hashes, session and temp names)
-// becomes <x>. Short numbers in names ("libc.so.6", "python3.11", "rc2.d") stay.
+// One path component with its per-instance parts folded: every run of digits becomes <n>
+// ("1234", "16764_fsm", "temp-13.rdb" with a container's small pids, "xlogtemp.17"); a run of
+// 12+ hex digits with both digits and letters (ids, hashes, session and temp names) becomes <x>.
+// Version numbers fold too ("libc.so.<n>"): that costs nothing a detector needs.
 void append_component(std::string& out, std::string_view part) {
   if (!part.empty() && std::all_of(part.begin(), part.end(), is_digit)) {
     out += "<n>";
@@ -37,8 +37,7 @@ void append_component(std::string& out, std::string_view part) {
     if (is_digit(part[i])) {
       size_t end = i;
       while (end < part.size() && is_digit(part[end])) ++end;
-      if (end - i >= 3) out += "<n>";
-      else out.append(part.substr(i, end - i));
+      out += "<n>";
       i = end;
       continue;
     }

@@ -1,6 +1,5 @@
 #include "detect/process_table.h"
 
-#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "detect/event_resources.h"
@@ -14,29 +13,34 @@ bool is_internet_address(const std::string* address) {
          address->rfind("unix:", 0) != 0 && address->rfind("family=", 0) != 0;
 }
 
-// Socket descriptors follow dup/dup2/dup3/fcntl(F_DUPFD) and close; returns true when a socket
+// Outbound sockets follow dup/dup2/dup3/fcntl(F_DUPFD) and close; returns true when one
 // landed on standard input, output or error.
 bool track_descriptors(ProcessState& p, const SyscallEvent& e) {
   auto dup_onto = [&](int64_t from, int64_t to) {
     if (to < 0) return false;
-    if (p.sockets.count(static_cast<int>(from))) {
-      p.sockets.insert(static_cast<int>(to));
+    if (p.outbound.count(static_cast<int>(from))) {
+      p.outbound.insert(static_cast<int>(to));
       if (to <= 2) {
         p.stdio_socket = true;
         return true;
       }
     } else {
-      p.sockets.erase(static_cast<int>(to));
+      p.outbound.erase(static_cast<int>(to));
     }
     return false;
   };
+  constexpr int64_t kInProgress = -115;  // -EINPROGRESS: a non-blocking connect under way
   switch (e.syscall_nr) {
-    case SYS_socket:
-      if (e.ret >= 0 && (int_at(e, 0) == AF_INET || int_at(e, 0) == AF_INET6)) p.sockets.insert(static_cast<int>(e.ret));
+    case SYS_connect:
+      if ((e.ret == 0 || e.ret == kInProgress) && is_internet_address(string_at(e, 1)))
+        p.outbound.insert(static_cast<int>(int_at(e, 0)));
+      return false;
+    case SYS_bind:
+      if (e.ret == 0 && is_internet_address(string_at(e, 1))) p.network_server = true;
       return false;
     case SYS_accept:
     case SYS_accept4:
-      if (e.ret >= 0 && is_internet_address(string_at(e, 1))) p.sockets.insert(static_cast<int>(e.ret));
+      if (e.ret >= 0 && is_internet_address(string_at(e, 1))) p.network_server = true;
       return false;
     case SYS_dup:
       return e.ret >= 0 && dup_onto(int_at(e, 0), e.ret);
@@ -47,7 +51,7 @@ bool track_descriptors(ProcessState& p, const SyscallEvent& e) {
       return e.ret >= 0 && (int_at(e, 1) == 0 /* F_DUPFD */ || int_at(e, 1) == 1030 /* F_DUPFD_CLOEXEC */) &&
              dup_onto(int_at(e, 0), e.ret);
     case SYS_close:
-      if (!p.sockets.empty()) p.sockets.erase(static_cast<int>(int_at(e, 0)));
+      if (!p.outbound.empty()) p.outbound.erase(static_cast<int>(int_at(e, 0)));
       return false;
     default:
       return false;
@@ -75,8 +79,9 @@ ProcessUpdate ProcessTable::update(const SyscallEvent& e, int64_t now) {
       process.program = parent->second.program;
       process.cmdline = parent->second.cmdline;
       process.cwd = parent->second.cwd;
-      process.sockets = parent->second.sockets;
+      process.outbound = parent->second.outbound;
       process.stdio_socket = parent->second.stdio_socket;
+      process.network_server = parent->second.network_server;
     } else {
       process.program = e.comm;
     }

@@ -20,8 +20,13 @@ struct ProcessState {
   int32_t ppid = 0;
   std::vector<std::string> cmdline;
   std::string cwd;         // absolute when known (inherited, then chdir), else empty
-  std::set<int> sockets;   // fds that are internet sockets
-  bool stdio_socket = false;  // fd 0, 1 or 2 is an internet socket
+  // Descriptors of internet sockets this process (or its parent before a fork) connected
+  // outward: what a reverse shell puts on its standard input/output. Accepted connections
+  // are not tracked: servers juggle thousands, and a pipe reusing a closed one's number must
+  // not look like a socket.
+  std::set<int> outbound;
+  bool stdio_socket = false;     // fd 0, 1 or 2 is one of those
+  bool network_server = false;   // bound or accepted an internet socket (inherited over fork)
   std::set<std::string> reported;  // what this process was already reported for
   int64_t last_seen = 0;
 };

