@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 # Extra arguments for `make run`, e.g. make run ARGS="--print-syscalls --redis redis://127.0.0.1:6379"
 ARGS ?=
 
-.PHONY: all deps build run test unit e2e bench clean
+.PHONY: all deps build run test unit e2e bench bench-realsw clean
 
 all: build
 
@@ -30,10 +30,15 @@ test: build
 	ctest --test-dir $(BUILD_DIR) -L unit --output-on-failure
 	bash tests/harness/run-e2e.sh $(BUILD_DIR)
 
-# Scoring throughput (Google Benchmark), then capture overhead (root: a private dockerd).
+# Scoring throughput (Google Benchmark), capture overhead, then detection on real software
+# (root: a private dockerd; the last takes about 50 minutes per backend).
 bench: build
 	$(BUILD_DIR)/bench/scoring_bench --benchmark_min_time=1
 	bash bench/run-overhead.sh $(BUILD_DIR)
+	bash bench/real-software.sh $(BUILD_DIR)
+
+bench-realsw: build
+	bash bench/real-software.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR)
