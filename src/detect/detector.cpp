@@ -17,8 +17,8 @@
 namespace da {
 namespace {
 
-constexpr size_t kHoldoutCap = 20000;     // held-back calls kept per program
 constexpr uint64_t kSegmentCalls = 256;   // learning data is split in segments of this many calls
+constexpr size_t kHoldoutCap = 80 * kSegmentCalls;  // held-back calls kept per program (80 segments)
 constexpr int kHoldoutEvery = 5;          // one segment in five is held back
 constexpr int64_t kThreadIdleSeconds = 600;
 
@@ -224,14 +224,37 @@ void Detector::learn(ImageState& image, ThreadState& thread, const SyscallEvent&
   ++program.calls;
   const bool novel = !program.ngrams.count(ngram) && !program.holdout_ngrams.count(ngram);
   program.sequence_novelty.observe(novel, now);
-  // Segments of the program's calls, one in five held back to set the threshold on.
-  const bool hold_back = (program.calls / kSegmentCalls) % kHoldoutEvery == kHoldoutEvery - 1 &&
-                         program.holdout.size() < kHoldoutCap;
-  if (hold_back) {
+  // Segments of the program's calls, one in five held back to set the threshold on. Once the
+  // held-back store is full, a new held-back segment replaces a random stored one (reservoir
+  // sampling over segments), so the threshold sees the whole learning period, not its first
+  // seconds: a busy redis fills the store within two seconds of start-up.
+  const uint64_t segment = program.calls / kSegmentCalls;
+  const bool hold_back = segment % kHoldoutEvery == kHoldoutEvery - 1;
+  if (!hold_back) {
+    ++program.ngrams[ngram];
+  } else if (program.holdout.size() < kHoldoutCap) {
     program.holdout.push_back({e.tid, ngram});
     ++program.holdout_ngrams[ngram];
   } else {
-    ++program.ngrams[ngram];
+    if (program.calls % kSegmentCalls == 0 || program.holdout_slot == kSlotUndecided) {
+      // Which stored segment this one replaces, if any: the k-th held-back segment is kept
+      // with probability slots/k. A hash of its number stands in for a random draw.
+      const uint64_t seen = segment / kHoldoutEvery + 1;
+      const uint64_t draw = ((segment + 1) * 0x9e3779b97f4a7c15ULL >> 11) % seen;
+      program.holdout_slot = draw < kHoldoutCap / kSegmentCalls ? draw * kSegmentCalls : kSlotNone;
+    }
+    if (program.holdout_slot < kHoldoutCap) {
+      HoldoutCall& replaced = program.holdout[program.holdout_slot++];
+      // The replaced call goes back to the fitted data: nothing learned is lost.
+      auto it = program.holdout_ngrams.find(replaced.ngram);
+      if (it != program.holdout_ngrams.end() && --it->second == 0) program.holdout_ngrams.erase(it);
+      ++program.ngrams[replaced.ngram];
+      replaced = {e.tid, ngram};
+      ++program.holdout_ngrams[ngram];
+      if (program.holdout_slot % kSegmentCalls == 0) program.holdout_slot = kSlotNone;  // slot full
+    } else {
+      ++program.ngrams[ngram];
+    }
   }
   image.dirty = true;
   if (novel) note_novelty(image, "a syscall sequence of " + program.comm);

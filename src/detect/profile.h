@@ -49,6 +49,11 @@ struct HoldoutCall {
   NgramKey ngram;
 };
 
+// Held-back store bookkeeping while learning (detector.cpp): the slot the current held-back
+// segment overwrites, none, or not decided yet (after a load).
+constexpr uint64_t kSlotUndecided = ~uint64_t{0};
+constexpr uint64_t kSlotNone = ~uint64_t{0} - 1;
+
 struct ProgramProfile {
   std::string exe;
   std::string comm;
@@ -56,6 +61,7 @@ struct ProgramProfile {
   NgramCounts ngrams;   // fitted
   NgramCounts holdout_ngrams;  // held back while learning; merged in when stable
   std::vector<HoldoutCall> holdout;
+  uint64_t holdout_slot = kSlotUndecided;  // not persisted
   double threshold = 0;  // mean surprise over the locality window that raises an alarm
   // While learning: how often its calls and its file/peer accesses are still new.
   NoveltyWindow sequence_novelty{kSequenceBlockEvents, kNoveltySpanSeconds};

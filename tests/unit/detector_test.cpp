@@ -166,6 +166,30 @@ TEST_F(DetectorTest, ManyPagesOfOneDirectoryBecomeAPattern) {
   EXPECT_EQ(anomalies_[0].kind, AnomalyKind::kFile);
 }
 
+// The held-back data that sets the threshold covers the whole learning period, not only its
+// first calls (a busy server fills the store within seconds).
+TEST_F(DetectorTest, HeldBackDataIsSampledFromAllOfLearning) {
+  config_.learning.min_seconds = 1000;
+  auto d = make_detector();
+  steady(*d, 40000);  // 200,000 calls: the store (20,480) is full long before the end
+  for (int i = 0; i < 40000; ++i) {  // a later phase with a call the first never made
+    d->observe(event(100, SYS_getpid), "host1", kWeb);
+    d->observe(event(100, SYS_nanosleep, {uint64_t{0}, uint64_t{0}}), "host1", kWeb);
+  }
+  const ProgramProfile& p = d->profile(kWeb.image_id)->programs.begin()->second;
+  ASSERT_EQ(p.holdout.size(), 80u * 256u);
+  const auto late = std::count_if(p.holdout.begin(), p.holdout.end(),
+                                  [](const HoldoutCall& h) { return h.ngram.calls[5] == SYS_getpid; });
+  EXPECT_GT(late, 2000);   // about a quarter of the data is from the late phase
+  EXPECT_LT(late, 10240);  // ...and the early phase is still there
+  uint64_t held = 0;
+  for (const auto& [g, c] : p.holdout_ngrams) held += c;
+  EXPECT_EQ(held, p.holdout.size());  // counts follow the replacements
+  uint64_t fitted = 0;
+  for (const auto& [g, c] : p.ngrams) fitted += c;
+  EXPECT_EQ(fitted + held, p.calls);  // nothing learned is lost
+}
+
 TEST_F(DetectorTest, LearnedWorkloadRaisesNoAlarm) {
   auto d = make_detector();
   learn_until_stable(*d);
