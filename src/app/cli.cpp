@@ -165,22 +165,14 @@ int main_entry(int argc, char** argv) {
   auto* p_allow = profiles->add_subcommand(
       "allow", "accept a finding without relearning: add programs, files, peers or sequences to a profile");
   p_allow->add_option("image", profiles_opts.image, "image id, id prefix or repo:tag")->required();
-  p_allow->add_option("--program", [&](const std::vector<std::string>& v) {
-    for (const auto& x : v) profiles_opts.allow.push_back("program " + x);
-    return true;
-  }, "an executable path, or PATH=NAME when its argv[0] differs (busybox applets)");
-  p_allow->add_option("--file", [&](const std::vector<std::string>& v) {
-    for (const auto& x : v) profiles_opts.allow.push_back("file " + x);
-    return true;
-  }, "\"MODE PATH\", MODE r, w or rw; PATH may end in /* for a whole directory");
-  p_allow->add_option("--peer", [&](const std::vector<std::string>& v) {
-    for (const auto& x : v) profiles_opts.allow.push_back("peer " + x);
-    return true;
-  }, "\"VERB ADDRESS\", e.g. \"connect 10.0.0.5:443\", \"accept *\", \"connect *:5432\"");
-  p_allow->add_option("--sequence", [&](const std::vector<std::string>& v) {
-    for (const auto& x : v) profiles_opts.allow.push_back("sequence " + x);
-    return true;
-  }, "\"PROGRAM: call call ...\" (an alert's most unusual sequence, as printed)");
+  p_allow->add_option("--program", profiles_opts.allow_programs,
+                      "an executable path, or PATH=NAME when its argv[0] differs (busybox applets)");
+  p_allow->add_option("--file", profiles_opts.allow_files,
+                      "\"MODE PATH\", MODE r, w or rw; PATH may end in /* for a whole directory");
+  p_allow->add_option("--peer", profiles_opts.allow_peers,
+                      "\"VERB ADDRESS\", e.g. \"connect 10.0.0.5:443\", \"accept *\", \"connect *:5432\"");
+  p_allow->add_option("--sequence", profiles_opts.allow_sequences,
+                      "\"PROGRAM: call call ...\" (an alert's most unusual sequence, as printed)");
   for (auto* sub : {p_list, p_show, p_export, p_import, p_reset, p_allow}) {
     add_state_dir_option(sub, profiles_opts.state_dir);
     add_learning_options(sub, profiles_opts.learning);

@@ -54,9 +54,9 @@ struct ProfilesOptions {
   bool all = false;    // reset every profile
   bool json = false;
   LearningSettings learning;  // for the progress display
-  // allow: what to add to a profile, each "KIND VALUE" (program /usr/bin/x, file "r /srv/*",
-  // peer "connect 10.0.0.5:443", sequence "PROGRAM: call call call call call call").
-  std::vector<std::string> allow;
+  // allow: what to add to a profile (detect/allowances.h): programs (/usr/bin/x), files
+  // ("r /srv/*"), peers ("connect 10.0.0.5:443"), sequences ("PROGRAM: call call ...").
+  std::vector<std::string> allow_programs, allow_files, allow_peers, allow_sequences;
 };
 int profiles_command(const ProfilesOptions& options);
 

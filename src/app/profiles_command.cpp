@@ -211,13 +211,17 @@ int profiles_command(const ProfilesOptions& o) {
     return 0;
   }
   if (o.action == "allow") {
-    if (o.allow.empty()) {
+    std::vector<std::string> allowances;
+    for (const auto& [kind, values] : {std::pair{"program ", &o.allow_programs}, {"file ", &o.allow_files},
+                                       {"peer ", &o.allow_peers}, {"sequence ", &o.allow_sequences}})
+      for (const auto& v : *values) allowances.push_back(kind + v);
+    if (allowances.empty()) {
       console.error("error: profiles allow needs --program, --file, --peer or --sequence");
       return 2;
     }
     ImageProfile& profile = found->profile;
     std::vector<std::string> added;
-    for (const auto& allowance : o.allow) {
+    for (const auto& allowance : allowances) {
       auto what = apply_allowance(profile, allowance);
       if (!what) {
         console.error("error: " + what.error().message);

@@ -194,13 +194,19 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
   for (auto& hit : check_indicators(e, update, resources, image.profile.execs))
     report_indicator(std::move(hit), e, host, container, image, process, resources);
 
+  // A run of one call is one call in the sequence model: how often a thread calls futex while
+  // it waits for a lock, or read until a buffer is drained, is scheduling, not behaviour — and
+  // it made every busy multi-threaded program (Python, postgres) look new for ever.
+  const bool repeat = e.syscall_nr == thread.history.back();
   if (image.profile.state == ProfileState::kLearning)
-    learn(image, thread, e, to_key(thread.history, e.syscall_nr), resources, now);
+    learn(image, thread, e, repeat, resources, now);
   else
-    detect(image, thread, process, e, resources, host, container);
+    detect(image, thread, process, e, repeat, resources, host, container);
 
-  std::rotate(thread.history.begin(), thread.history.begin() + 1, thread.history.end());
-  thread.history.back() = e.syscall_nr;
+  if (!repeat) {
+    std::rotate(thread.history.begin(), thread.history.begin() + 1, thread.history.end());
+    thread.history.back() = e.syscall_nr;
+  }
 
   if (e.syscall_nr == SYS_exit) {
     threads_.erase(e.tid);
@@ -216,10 +222,17 @@ void Detector::note_novelty(ImageState& image, const std::string& what) {
   image.dirty = true;
 }
 
-void Detector::learn(ImageState& image, ThreadState& thread, const SyscallEvent& e,
-                     const NgramKey& ngram, const std::vector<Resource>& resources, int64_t now) {
+void Detector::learn(ImageState& image, ThreadState& thread, const SyscallEvent& e, bool repeat,
+                     const std::vector<Resource>& resources, int64_t now) {
   ImageProfile& profile = image.profile;
   ProgramProfile& program = *thread.program;  // learning always has one
+  for (auto& r : resources) {
+    const bool new_resource = learn_resource(set_for(profile, r.kind), r.kind, r.key);
+    program.resource_novelty.observe(new_resource, now);
+    if (new_resource) note_novelty(image, r.key);
+  }
+  if (repeat) return;
+  const NgramKey ngram = to_key(thread.history, e.syscall_nr);
   ++profile.calls;
   ++program.calls;
   const bool novel = !program.ngrams.count(ngram) && !program.holdout_ngrams.count(ngram);
@@ -258,15 +271,10 @@ void Detector::learn(ImageState& image, ThreadState& thread, const SyscallEvent&
   }
   image.dirty = true;
   if (novel) note_novelty(image, "a syscall sequence of " + program.comm);
-  for (auto& r : resources) {
-    const bool new_resource = learn_resource(set_for(profile, r.kind), r.kind, r.key);
-    program.resource_novelty.observe(new_resource, now);
-    if (new_resource) note_novelty(image, r.key);
-  }
 }
 
 void Detector::detect(ImageState& image, ThreadState& thread, ProcessState& process,
-                      const SyscallEvent& e, const std::vector<Resource>& resources,
+                      const SyscallEvent& e, bool repeat, const std::vector<Resource>& resources,
                       const std::string& host, const ContainerMeta& container) {
   ImageProfile& profile = image.profile;
   if (!thread.program && process.reported.insert("program").second) {
@@ -304,7 +312,7 @@ void Detector::detect(ImageState& image, ThreadState& thread, ProcessState& proc
     report(std::move(a), e, host, container, image, process);
   }
 
-  if (!thread.program || !thread.program->model) return;
+  if (repeat || !thread.program || !thread.program->model) return;
   const ProgramProfile& program = *thread.program;
   // Clipped, so one never-seen call cannot fill the window alone: it takes a burst.
   const float surprise = std::min(

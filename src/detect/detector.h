@@ -98,10 +98,11 @@ class Detector {
     int64_t last_seen = 0;
   };
   ImageState& image_for(const ContainerMeta& container);
-  void learn(ImageState& image, ThreadState& thread, const SyscallEvent& e, const NgramKey& ngram,
+  // `repeat`: the same call as the thread's previous one; runs count once in the sequences.
+  void learn(ImageState& image, ThreadState& thread, const SyscallEvent& e, bool repeat,
              const std::vector<Resource>& resources, int64_t now);
   void detect(ImageState& image, ThreadState& thread, ProcessState& process, const SyscallEvent& e,
-              const std::vector<Resource>& resources, const std::string& host,
+              bool repeat, const std::vector<Resource>& resources, const std::string& host,
               const ContainerMeta& container);
   void stabilize(ImageState& image, const std::string& reason);
   void build_models(ImageProfile& profile);

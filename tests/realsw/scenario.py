@@ -23,8 +23,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab  # noqa: E402
 
 LEARNING_ATTACKS = ["redis-ssh-key", "reverse-shell"]
-STABLE_ATTACKS = ["postgres-program", "redis-file-outside", "web-injection", "download-run", "docker-exec",
-                  "reverse-shell"]
+STABLE_ATTACKS = ["postgres-program", "redis-file-outside", "web-injection", "download-run", "docker-exec"]
+# Made again once stable only after a long soak: within the alert gate's 300 s window the same
+# alert in the same container is a counted repeat, sent when the window closes.
+REPEATED_ATTACKS = LEARNING_ATTACKS
 ALERT_SECONDS = 10
 
 
@@ -82,11 +84,12 @@ def attack_and_wait(agent, state, name, label):
     deadline = started + ALERT_SECONDS + 5
     while time.time() < deadline:
         fresh = [a for a in agent.read_alerts()[before:] if a["container_name"] == container]
-        if fresh:
-            a = fresh[0]
+        # The alert that names what the attack did (others may come first: a new peer, a sequence).
+        naming = [a for a in fresh if any(e in json.dumps(a) for e in info["expect"])]
+        if naming or (fresh and time.time() > started + ALERT_SECONDS):
+            a = (naming or fresh)[0]
             latency = a["time_ns"] / 1e9 - started
-            text = json.dumps(a)
-            ok = any(e in text for e in info["expect"]) and a["pid"] > 0 and a["comm"] and a["explanation"]
+            ok = bool(naming) and a["pid"] > 0 and bool(a["comm"]) and bool(a["explanation"])
             ok = ok and latency <= ALERT_SECONDS
             print(f"  {label} {name}: {'ok' if ok else 'WRONG'} after {latency:.1f}s: {summary_line(a)}", flush=True)
             return {"attack": name, "phase": label, "detected": bool(ok), "latency_s": round(latency, 2),
@@ -171,7 +174,7 @@ def main():
             failures.append(f"{len(soak)} alerts during the soak")
 
         print("after learning:", flush=True)
-        for name in STABLE_ATTACKS:
+        for name in STABLE_ATTACKS + (REPEATED_ATTACKS if args.soak_seconds >= 300 else []):
             r = attack_and_wait(agent, state, name, "stable")
             result["attacks"].append(r)
             if not r["detected"]:
