@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <sys/syscall.h>
 
+#include <array>
 #include <cerrno>
 
 #include "detect/path_normalizer.h"
+#include "syscalls/syscall_table.h"
 
 namespace da {
 namespace {
@@ -43,10 +45,14 @@ constexpr Rule kRules[] = {
     {SYS_accept4, Class::kPeerAccepted, 1, -1, "accept"},
 };
 
+// Looked up on every event: an index by syscall number, not a scan of the table.
 const Rule* rule_for(int nr) {
-  for (const Rule& r : kRules)
-    if (r.nr == nr) return &r;
-  return nullptr;
+  static const auto index = [] {
+    std::array<const Rule*, kMaxSyscallNr> by_nr{};
+    for (const Rule& r : kRules) by_nr[static_cast<size_t>(r.nr)] = &r;
+    return by_nr;
+  }();
+  return nr >= 0 && nr < kMaxSyscallNr ? index[static_cast<size_t>(nr)] : nullptr;
 }
 
 std::string open_mode(int64_t flags) {
