@@ -34,6 +34,41 @@ NgramKey to_key(const std::array<int32_t, kProfileOrder - 1>& history, int32_t n
   return key;
 }
 
+// Segments of a program's calls, one in five held back to set the threshold on, the rest
+// fitted. Once the held-back store is full, a new held-back segment replaces a stored one with
+// probability slots/k (reservoir sampling over segments), so the threshold sees the whole
+// learning period, not its first seconds: a busy redis fills the store within seconds of
+// start-up. A replaced call goes back to the fitted data: nothing learned is lost.
+void fit_or_hold_back(ProgramProfile& program, int32_t tid, const NgramKey& ngram) {
+  const uint64_t segment = program.calls / kSegmentCalls;
+  if (segment % kHoldoutEvery != kHoldoutEvery - 1) {
+    ++program.ngrams[ngram];
+    return;
+  }
+  if (program.holdout.size() < kHoldoutCap) {
+    program.holdout.push_back({tid, ngram});
+    ++program.holdout_ngrams[ngram];
+    return;
+  }
+  if (program.calls % kSegmentCalls == 0 || program.holdout_slot == kSlotUndecided) {
+    // A hash of the segment's number stands in for a random draw: reproducible runs.
+    const uint64_t seen = segment / kHoldoutEvery + 1;
+    const uint64_t draw = ((segment + 1) * 0x9e3779b97f4a7c15ULL >> 11) % seen;
+    program.holdout_slot = draw < kHoldoutCap / kSegmentCalls ? draw * kSegmentCalls : kSlotNone;
+  }
+  if (program.holdout_slot >= kHoldoutCap) {  // this segment is not kept
+    ++program.ngrams[ngram];
+    return;
+  }
+  HoldoutCall& replaced = program.holdout[program.holdout_slot++];
+  auto it = program.holdout_ngrams.find(replaced.ngram);
+  if (it != program.holdout_ngrams.end() && --it->second == 0) program.holdout_ngrams.erase(it);
+  ++program.ngrams[replaced.ngram];
+  replaced = {tid, ngram};
+  ++program.holdout_ngrams[ngram];
+  if (program.holdout_slot % kSegmentCalls == 0) program.holdout_slot = kSlotNone;  // slot filled
+}
+
 std::shared_ptr<const NgramModel> fit(const NgramCounts& counts, const NgramCounts* extra) {
   auto model = std::make_shared<NgramModel>(kProfileOrder);
   int32_t calls[kProfileOrder];
@@ -108,7 +143,7 @@ Detector::ImageState& Detector::image_for(const ContainerMeta& container) {
     ImageProfile& p = state->profile;
     p.image = container.image;
     p.image_id = container.image_id;
-    p.first_seen = p.last_novel = now;
+    p.first_seen = now;
     if (config_.seed_from_previous_tag) {
       // Start from the newest profile of another tag of the same repository.
       const ImageProfile* seed = nullptr;
@@ -217,7 +252,6 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
 }
 
 void Detector::note_novelty(ImageState& image, const std::string& what) {
-  image.profile.last_novel = clock_();
   image.profile.last_novelty = what;
   image.dirty = true;
 }
@@ -237,38 +271,7 @@ void Detector::learn(ImageState& image, ThreadState& thread, const SyscallEvent&
   ++program.calls;
   const bool novel = !program.ngrams.count(ngram) && !program.holdout_ngrams.count(ngram);
   program.sequence_novelty.observe(novel, now);
-  // Segments of the program's calls, one in five held back to set the threshold on. Once the
-  // held-back store is full, a new held-back segment replaces a random stored one (reservoir
-  // sampling over segments), so the threshold sees the whole learning period, not its first
-  // seconds: a busy redis fills the store within two seconds of start-up.
-  const uint64_t segment = program.calls / kSegmentCalls;
-  const bool hold_back = segment % kHoldoutEvery == kHoldoutEvery - 1;
-  if (!hold_back) {
-    ++program.ngrams[ngram];
-  } else if (program.holdout.size() < kHoldoutCap) {
-    program.holdout.push_back({e.tid, ngram});
-    ++program.holdout_ngrams[ngram];
-  } else {
-    if (program.calls % kSegmentCalls == 0 || program.holdout_slot == kSlotUndecided) {
-      // Which stored segment this one replaces, if any: the k-th held-back segment is kept
-      // with probability slots/k. A hash of its number stands in for a random draw.
-      const uint64_t seen = segment / kHoldoutEvery + 1;
-      const uint64_t draw = ((segment + 1) * 0x9e3779b97f4a7c15ULL >> 11) % seen;
-      program.holdout_slot = draw < kHoldoutCap / kSegmentCalls ? draw * kSegmentCalls : kSlotNone;
-    }
-    if (program.holdout_slot < kHoldoutCap) {
-      HoldoutCall& replaced = program.holdout[program.holdout_slot++];
-      // The replaced call goes back to the fitted data: nothing learned is lost.
-      auto it = program.holdout_ngrams.find(replaced.ngram);
-      if (it != program.holdout_ngrams.end() && --it->second == 0) program.holdout_ngrams.erase(it);
-      ++program.ngrams[replaced.ngram];
-      replaced = {e.tid, ngram};
-      ++program.holdout_ngrams[ngram];
-      if (program.holdout_slot % kSegmentCalls == 0) program.holdout_slot = kSlotNone;  // slot full
-    } else {
-      ++program.ngrams[ngram];
-    }
-  }
+  fit_or_hold_back(program, e.tid, ngram);
   image.dirty = true;
   if (novel) note_novelty(image, "a syscall sequence of " + program.comm);
 }
@@ -498,7 +501,7 @@ void Detector::tick() {
         ImageProfile fresh;
         fresh.image = profile.image;
         fresh.image_id = profile.image_id;
-        fresh.first_seen = fresh.last_novel = now;
+        fresh.first_seen = now;
         profile = std::move(fresh);
         image.saved_mtime.reset();
         image.dirty = true;

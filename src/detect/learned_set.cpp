@@ -37,23 +37,18 @@ FileKey split_file(std::string_view key) {
   return f;
 }
 
-// Modes that cover a mode: reading is covered by a learned read or read-write, and so on.
-std::vector<std::string_view> covering_modes(std::string_view mode) {
-  if (mode == "r") return {"r", "rw"};
-  if (mode == "w") return {"w", "rw"};
-  return {mode};
-}
-
+// Runs for every file access while learning and once stable: the exact key is looked up
+// first, as it is; other modes and the pattern only when that misses.
 bool covers_file(const std::set<std::string>& learned, std::string_view key) {
+  if (learned.count(std::string(key))) return true;
   const FileKey f = split_file(key);
   const bool sensitive = is_sensitive_file(key);
-  for (auto mode : covering_modes(f.mode)) {
-    std::string exact = std::string(mode) + " " + std::string(f.dir) + std::string(f.name);
-    if (learned.count(exact)) return true;
-    if (sensitive || f.dir.empty()) continue;
-    if (learned.count(std::string(mode) + " " + std::string(f.dir) + "*")) return true;
-  }
-  return false;
+  // Reading is covered by a learned read-write, and so is writing.
+  const bool rw_covers = f.mode == "r" || f.mode == "w";
+  if (rw_covers && learned.count("rw " + std::string(f.dir) + std::string(f.name))) return true;
+  if (sensitive || f.dir.empty()) return false;
+  const std::string pattern = std::string(f.dir) + "*";
+  return learned.count(std::string(f.mode) + " " + pattern) || (rw_covers && learned.count("rw " + pattern));
 }
 
 struct PeerKey {

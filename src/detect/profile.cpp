@@ -151,14 +151,13 @@ ProgramProfile get_program(const msgpack::object& o) {
 std::string encode_profile(const ImageProfile& profile) {
   msgpack::sbuffer buffer;
   Packer pk(buffer);
-  pk.pack_map(16);
+  pk.pack_map(15);
   pack_string(pk, "v"), pk.pack(kProfileFormatVersion);
   pack_string(pk, "order"), pk.pack(kProfileOrder);
   pack_string(pk, "image"), pack_string(pk, profile.image);
   pack_string(pk, "image_id"), pack_string(pk, profile.image_id);
   pack_string(pk, "state"), pack_string(pk, state_name(profile.state));
   pack_string(pk, "first_seen"), pk.pack(profile.first_seen);
-  pack_string(pk, "last_novel"), pk.pack(profile.last_novel);
   pack_string(pk, "stable_since"), pk.pack(profile.stable_since);
   pack_string(pk, "last_novelty"), pack_string(pk, profile.last_novelty);
   pack_string(pk, "seeded_from"), pack_string(pk, profile.seeded_from);
@@ -202,7 +201,6 @@ Result<ImageProfile> decode_profile(std::string_view bytes) {
         else if (s == "learning") p.state = ProfileState::kLearning;
         else return Error{"unknown profile state '" + s + "'"};
       } else if (key == "first_seen") p.first_seen = as_time(v, "first_seen");
-      else if (key == "last_novel") p.last_novel = as_time(v, "last_novel");
       else if (key == "stable_since") p.stable_since = as_time(v, "stable_since");
       else if (key == "last_novelty") p.last_novelty = get_str(v, "last_novelty");
       else if (key == "seeded_from") p.seeded_from = get_str(v, "seeded_from");

