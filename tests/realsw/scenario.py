@@ -31,14 +31,13 @@ ALERT_SECONDS = 10
 
 
 class Agent:
-    def __init__(self, binary, backend, state_dir, alerts, min_seconds, max_seconds, novelty):
+    def __init__(self, binary, backend, state_dir, alerts, min_seconds, learning_flags):
         self.log_path = os.path.join(state_dir, "..", "agent.log")
         self.log = open(self.log_path, "w")
         self.alerts = alerts
         self.proc = subprocess.Popen(
             [binary, "run", "--backend", backend, "--state-dir", state_dir, "--alert-json", alerts,
-             "--learn-min-seconds", str(min_seconds), "--learn-max-seconds", str(max_seconds),
-             "--learn-novelty", str(novelty), "--progress-seconds", "30"],
+             "--learn-min-seconds", str(min_seconds), "--progress-seconds", "30"] + learning_flags,
             stdout=self.log, stderr=subprocess.STDOUT)
 
     def output(self):
@@ -108,6 +107,9 @@ def main():
     ap.add_argument("--max-seconds", type=int, default=900)
     ap.add_argument("--novelty", type=float, default=1e-3)
     ap.add_argument("--soak-seconds", type=int, default=1800)
+    ap.add_argument("--legacy-quiet-seconds", type=int,
+                    help="run an agent from before convergence (it has --learn-quiet-seconds instead of "
+                         "--learn-novelty/--learn-max-seconds), for the side-by-side baseline")
     ap.add_argument("--json")
     args = ap.parse_args()
     if not os.environ.get("DOCKER_HOST") or os.geteuid() != 0:
@@ -122,8 +124,11 @@ def main():
     os.makedirs(state_dir)
     result = {"backend": args.backend, "min_seconds": args.min_seconds, "max_seconds": args.max_seconds,
               "novelty": args.novelty, "soak_seconds": args.soak_seconds, "attacks": []}
+    learning_flags = (["--learn-quiet-seconds", str(args.legacy_quiet_seconds)] if args.legacy_quiet_seconds
+                      else ["--learn-max-seconds", str(args.max_seconds), "--learn-novelty", str(args.novelty)])
+    result["learning_flags"] = learning_flags
     agent = Agent(args.agent, args.backend, state_dir, os.path.join(work, "alerts.jsonl"), args.min_seconds,
-                  args.max_seconds, args.novelty)
+                  learning_flags)
     state = None
     failures = []
     stop_load = threading.Event()
