@@ -389,7 +389,10 @@ void Detector::report(Anomaly a, const SyscallEvent& e, const std::string& host,
 void Detector::report_indicator(IndicatorHit hit, const SyscallEvent& e, const std::string& host,
                                 const ContainerMeta& container, const ImageState& image,
                                 ProcessState& process, const std::vector<Resource>& resources) {
-  if (!process.reported.insert("indicator " + hit.rule).second) return;  // once per process
+  // Once per process, rule and subject: a long-lived server attacked twice (redis written to
+  // authorized_keys today and to a cron table tomorrow) is reported twice; the alert gate
+  // folds quick repeats.
+  if (!process.reported.insert("indicator " + hit.rule + " " + hit.subject).second) return;
   // What the indicator reported is not reported again by the profile: the exec's program,
   // the file written.
   if (e.syscall_nr == SYS_execve || e.syscall_nr == SYS_execveat) process.reported.insert("program");

@@ -10,35 +10,27 @@ namespace {
 bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
 
-// One path component with its per-instance parts folded: every run of digits becomes <n>
-// ("1234", "16764_fsm", "temp-13.rdb" with a container's small pids, "xlogtemp.17"); a run of
-// 12+ hex digits with both digits and letters (ids, hashes, session and temp names) becomes <x>.
-// Version numbers fold too ("libc.so.<n>"): that costs nothing a detector needs.
+// One path component with its per-instance parts folded. A run of 12 or more hex digits with
+// at least one digit becomes <x> (ids, hashes, session files — and PostgreSQL's WAL segments,
+// "000000010000000000000009" and "00000001000000000000000A" alike); any other run of digits
+// becomes <n> ("1234", "16764_fsm", "temp-13.rdb" with a container's small pids,
+// "xlogtemp.17"). Version numbers fold too ("libc.so.<n>"): that costs nothing a detector needs.
 void append_component(std::string& out, std::string_view part) {
-  if (!part.empty() && std::all_of(part.begin(), part.end(), is_digit)) {
-    out += "<n>";
-    return;
-  }
   size_t i = 0;
   while (i < part.size()) {
     if (is_hex(part[i])) {
       size_t end = i;
-      bool digit = false, letter = false;
-      while (end < part.size() && is_hex(part[end])) {
-        (is_digit(part[end]) ? digit : letter) = true;
-        ++end;
-      }
-      if (end - i >= 12 && digit && letter) {
+      bool digit = false;
+      while (end < part.size() && is_hex(part[end])) digit |= is_digit(part[end++]);
+      if (end - i >= 12 && digit) {
         out += "<x>";
         i = end;
         continue;
       }
     }
     if (is_digit(part[i])) {
-      size_t end = i;
-      while (end < part.size() && is_digit(part[end])) ++end;
+      while (i < part.size() && is_digit(part[i])) ++i;
       out += "<n>";
-      i = end;
       continue;
     }
     out.push_back(part[i++]);

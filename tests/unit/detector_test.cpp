@@ -346,6 +346,10 @@ TEST(PathNormalizer, FoldsNumbersAndSlashes) {
   EXPECT_EQ(normalize_path("/var/lib/redis/temp-13.rdb"), "/var/lib/redis/temp-<n>.rdb");
   EXPECT_EQ(normalize_path("/usr/lib/x86_64-linux-gnu/libc.so.6"), "/usr/lib/x<n>_<n>-linux-gnu/libc.so.<n>");
   EXPECT_EQ(normalize_path("/run/sess_9f86d081884c7d65"), "/run/sess_<x>");
+  // PostgreSQL WAL segments: with and without hex letters, one name.
+  EXPECT_EQ(normalize_path("pg_wal/000000010000000000000009"), "pg_wal/<x>");
+  EXPECT_EQ(normalize_path("pg_wal/00000001000000000000000A"), "pg_wal/<x>");
+  EXPECT_EQ(normalize_path("/proc/1234/status"), "/proc/<n>/status");
   EXPECT_EQ(normalize_path("/etc/./shadow"), "/etc/shadow");
   EXPECT_EQ(normalize_path("/tmp/../etc/shadow"), "/etc/shadow");
   EXPECT_EQ(normalize_path("/../../etc/shadow"), "/etc/shadow");

@@ -104,6 +104,12 @@ TEST_F(IndicatorTest, RedisConfigSetDirWritesAuthorizedKeys) {
           {std::string("temp-40.rdb"), std::string("authorized_keys")}, 0);
   ASSERT_EQ(rules(), std::vector<std::string>{"persistence-write"});
   EXPECT_EQ(anomalies_[0].subject, "/root/.ssh/authorized_keys");
+  // The same long-lived server, attacked again another way, is reported again.
+  observe(40, 1, "redis-server", "/usr/bin/redis-server", SYS_chdir, {std::string("/etc/cron.d")}, 0);
+  observe(40, 1, "redis-server", "/usr/bin/redis-server", SYS_rename,
+          {std::string("temp-40.rdb"), std::string("root")}, 0);
+  EXPECT_EQ(rules(), (std::vector<std::string>{"persistence-write", "persistence-write"}));
+  EXPECT_EQ(anomalies_[1].subject, "/etc/cron.d/root");
 }
 
 TEST_F(IndicatorTest, DatabaseServerStartingAShell) {
