@@ -21,6 +21,7 @@ constexpr uint64_t kSegmentCalls = 256;   // learning data is split in segments 
 constexpr size_t kHoldoutCap = 80 * kSegmentCalls;  // held-back calls kept per program (80 segments)
 constexpr int kHoldoutEvery = 5;          // one segment in five is held back
 constexpr int64_t kThreadIdleSeconds = 600;
+constexpr int64_t kIndicatorRepeatSeconds = 300;  // the alert gate's default window
 
 std::set<std::string>& set_for(ImageProfile& p, AnomalyKind kind) {
   return kind == AnomalyKind::kProgram ? p.execs : kind == AnomalyKind::kFile ? p.files : p.peers;
@@ -389,10 +390,14 @@ void Detector::report(Anomaly a, const SyscallEvent& e, const std::string& host,
 void Detector::report_indicator(IndicatorHit hit, const SyscallEvent& e, const std::string& host,
                                 const ContainerMeta& container, const ImageState& image,
                                 ProcessState& process, const std::vector<Resource>& resources) {
-  // Once per process, rule and subject: a long-lived server attacked twice (redis written to
-  // authorized_keys today and to a cron table tomorrow) is reported twice; the alert gate
-  // folds quick repeats.
-  if (!process.reported.insert("indicator " + hit.rule + " " + hit.subject).second) return;
+  // Once per process, rule and subject within kIndicatorRepeatSeconds: a long-lived server
+  // attacked again later (redis made to write authorized_keys twice, half an hour apart) is
+  // reported again, while one attack's burst of events (three dup2 onto stdio, a shell's
+  // repeated terminal queries) is one alert.
+  const int64_t now = clock_();
+  auto [last, fresh] = process.indicated.try_emplace(hit.rule + " " + hit.subject, now);
+  if (!fresh && now - last->second < kIndicatorRepeatSeconds) return;
+  last->second = now;
   // What the indicator reported is not reported again by the profile: the exec's program,
   // the file written.
   if (e.syscall_nr == SYS_execve || e.syscall_nr == SYS_execveat) process.reported.insert("program");

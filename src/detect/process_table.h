@@ -3,6 +3,7 @@
 // and which of its file descriptors are network sockets — built from the events alone, so it
 // works the same in `run` and in a `detect` reading another host's stream.
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -28,6 +29,7 @@ struct ProcessState {
   bool stdio_socket = false;     // fd 0, 1 or 2 is one of those
   bool network_server = false;   // bound or accepted an internet socket (inherited over fork)
   std::set<std::string> reported;  // what this process was already reported for
+  std::map<std::string, int64_t> indicated;  // indicator rule + subject -> when last reported
   int64_t last_seen = 0;
 };
 

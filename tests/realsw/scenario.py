@@ -84,7 +84,9 @@ def attack_and_wait(agent, state, name, label):
     while time.time() < deadline:
         fresh = [a for a in agent.read_alerts()[before:] if a["container_name"] == container]
         # The alert that names what the attack did (others may come first: a new peer, a sequence).
-        naming = [a for a in fresh if any(e in json.dumps(a) for e in info["expect"])]
+        # Judged on what the alert says was new, not on its command line (which holds the attack).
+        naming = [a for a in fresh if any(e in " ".join([a["subject"], a["explanation"], a.get("indicator", ""), a["exe"]])
+                                          for e in info["expect"])]
         if naming or (fresh and time.time() > started + ALERT_SECONDS):
             a = (naming or fresh)[0]
             latency = a["time_ns"] / 1e9 - started

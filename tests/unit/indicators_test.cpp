@@ -20,7 +20,7 @@ class IndicatorTest : public ::testing::Test {
     config_.learning.min_seconds = 3600;  // learning throughout: indicators need no profile
     detector_ = std::make_unique<Detector>(
         config_, nullptr, [this](const Anomaly& a) { anomalies_.push_back(a); }, [](const std::string&) {},
-        [] { return int64_t{1'800'000'000}; });
+        [this] { return now_; });
   }
 
   void observe(int32_t pid, int32_t ppid, std::string comm, std::string exe, int32_t nr,
@@ -47,6 +47,7 @@ class IndicatorTest : public ::testing::Test {
   }
 
   DetectorConfig config_;
+  int64_t now_ = 1'800'000'000;
   std::unique_ptr<Detector> detector_;
   std::vector<Anomaly> anomalies_;
 };
@@ -110,6 +111,12 @@ TEST_F(IndicatorTest, RedisConfigSetDirWritesAuthorizedKeys) {
           {std::string("temp-40.rdb"), std::string("root")}, 0);
   EXPECT_EQ(rules(), (std::vector<std::string>{"persistence-write", "persistence-write"}));
   EXPECT_EQ(anomalies_[1].subject, "/etc/cron.d/root");
+  // The same write again at once is the same attack; half an hour later it is reported again.
+  observe(40, 1, "redis-server", "/usr/bin/redis-server", SYS_rename, {std::string("temp-40.rdb"), std::string("root")}, 0);
+  EXPECT_EQ(anomalies_.size(), 2u);
+  now_ += 1800;
+  observe(40, 1, "redis-server", "/usr/bin/redis-server", SYS_rename, {std::string("temp-40.rdb"), std::string("root")}, 0);
+  EXPECT_EQ(anomalies_.size(), 3u);
 }
 
 TEST_F(IndicatorTest, DatabaseServerStartingAShell) {
