@@ -2,6 +2,9 @@
 
 #include <atomic>
 #include <ctime>
+#include <limits>
+#include <stdexcept>
+#include <type_traits>
 
 #include "core/container_meta.h"
 #include "core/printable.h"
@@ -65,20 +68,37 @@ nlohmann::ordered_json anomaly_to_json(const Anomaly& a) {
   return j;
 }
 
+namespace {
+
+// An integer field in T's range. nlohmann's get<T>() casts whatever number is there, and a
+// float out of T's range (1e300 in a hand-edited outbox) is undefined behaviour.
+template <typename T>
+T integer_at(const nlohmann::json& j, const char* key) {
+  const nlohmann::json& v = j.at(key);
+  const bool fits = v.is_number_unsigned()
+                        ? v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())
+                        : v.is_number_integer() && v.get<int64_t>() >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+                              (std::is_unsigned_v<T> || v.get<int64_t>() <= static_cast<int64_t>(std::numeric_limits<T>::max()));
+  if (!fits) throw std::out_of_range(std::string("'") + key + "' is not an integer in range");
+  return v.is_number_unsigned() ? static_cast<T>(v.get<uint64_t>()) : static_cast<T>(v.get<int64_t>());
+}
+
+}  // namespace
+
 Result<Anomaly> anomaly_from_json(const nlohmann::json& j) {
   try {
     Anomaly a;
-    a.time_ns = j.at("time_ns").get<uint64_t>();
+    a.time_ns = integer_at<uint64_t>(j, "time_ns");
     a.host = j.at("host").get<std::string>();
     a.container_id = j.at("container_id").get<std::string>();
     a.container_name = j.at("container_name").get<std::string>();
     a.image = j.at("image").get<std::string>();
     a.image_id = j.at("image_id").get<std::string>();
-    a.process.pid = j.at("pid").get<int32_t>();
-    a.process.tid = j.at("tid").get<int32_t>();
-    a.process.ns_pid = j.at("ns_pid").get<int32_t>();
-    a.process.ppid = j.at("ppid").get<int32_t>();
-    a.process.uid = j.at("uid").get<int32_t>();
+    a.process.pid = integer_at<int32_t>(j, "pid");
+    a.process.tid = integer_at<int32_t>(j, "tid");
+    a.process.ns_pid = integer_at<int32_t>(j, "ns_pid");
+    a.process.ppid = integer_at<int32_t>(j, "ppid");
+    a.process.uid = integer_at<int32_t>(j, "uid");
     a.process.comm = j.at("comm").get<std::string>();
     a.process.exe = j.at("exe").get<std::string>();
     a.process.cmdline = j.at("cmdline").get<std::vector<std::string>>();
@@ -101,7 +121,7 @@ Result<Anomaly> anomaly_from_json(const nlohmann::json& j) {
     a.threshold = j.at("threshold").get<double>();
     a.explanation = j.at("explanation").get<std::string>();
     a.profile_state = j.at("profile_state").get<std::string>();
-    a.count = j.value("count", uint64_t{1});
+    a.count = j.contains("count") ? integer_at<uint64_t>(j, "count") : 1;
     a.test = j.value("test", false);
     return a;
   } catch (const std::exception& e) {

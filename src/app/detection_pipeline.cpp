@@ -10,7 +10,7 @@ DetectorConfig detector_config(const DetectionOptions& o) {
   DetectorConfig c;
   c.learning = o.learning;
   c.seed_from_previous_tag = o.seed_from_previous_tag;
-  c.min_threshold = o.min_threshold;
+  c.threshold.floor = o.min_threshold;
   c.window = o.window;
   c.progress_interval_seconds = o.progress_interval_seconds;
   return c;

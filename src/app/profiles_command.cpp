@@ -127,10 +127,13 @@ int show(const ImageProfile& p, const LearningSettings& learning, bool json, Con
   for (const auto& [key, program] : p.programs) {
     char line[512];
     const bool active = now - program.sequence_novelty.last_event() < learning.idle_seconds;
-    std::snprintf(line, sizeof line, "  %-16s %-28s %10llu calls %7zu sequences  threshold %.2f  P(new) %s/%s%s",
+    // A threshold no window can reach (its held-back scores were too irregular): said plainly.
+    const bool unscored = program.threshold >= DetectorConfig{}.max_call_surprise;
+    std::snprintf(line, sizeof line, "  %-16s %-28s %10llu calls %7zu sequences  threshold %.2f%s  P(new) %s/%s%s",
                   program.comm.c_str(), program.exe.c_str(),
                   static_cast<unsigned long long>(program.calls),
                   program.ngrams.size() + program.holdout_ngrams.size(), program.threshold,
+                  unscored ? " (unreachable)" : "",
                   format_probability(program.sequence_novelty.estimate(now)).c_str(),
                   format_probability(program.resource_novelty.estimate(now)).c_str(),
                   p.state == ProfileState::kLearning && !active ? " (idle)" : "");

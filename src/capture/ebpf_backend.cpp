@@ -65,6 +65,8 @@ class RecordMemory final : public TraceeMemory {
     if (it == bytes_.end()) return std::nullopt;
     std::string s(it->second.c_str());  // up to the NUL
     if (s.size() > max_len) s.resize(max_len);
+    // The kernel side read DA_MAX_STRING bytes and found no end before its last one: cut.
+    if (s.size() + 1 >= DA_MAX_STRING) s += kTruncatedMark;
     return s;
   }
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -12,6 +13,11 @@ namespace da {
 // One decoded argument value. Integers keep the signedness of their C type; paths are strings;
 // execve's argv is a list of strings.
 using ArgValue = std::variant<int64_t, uint64_t, std::string, std::vector<std::string>>;
+
+// Ends a string argument that was longer than the capture could read (the eBPF backend keeps
+// 255 bytes of a path): what follows is unknown, so the detector never lets a pattern or a mode
+// cover such a path and reports it as sensitive.
+inline constexpr std::string_view kTruncatedMark = "...(truncated)";
 
 struct SyscallEvent {
   uint64_t timestamp_ns = 0;  // CLOCK_REALTIME at syscall exit

@@ -421,6 +421,7 @@ void Detector::stabilize(ImageState& image, const std::string& reason) {
   ImageProfile& profile = image.profile;
   profile.stable_reason = reason;
   const size_t window = static_cast<size_t>(config_.window);
+  std::vector<std::string> thresholds;  // the tail-fitted ones, logged after the stable line
   for (auto& [key, program] : profile.programs) {
     // The threshold comes from held-back learning data, scored by a model fitted without it.
     std::vector<double> means;
@@ -442,14 +443,18 @@ void Detector::stabilize(ImageState& image, const std::string& reason) {
         }
       }
     }
-    double quantile = 0;
-    if (!means.empty()) {
-      const size_t at = std::min(means.size() - 1,
-                                 static_cast<size_t>(config_.holdout_quantile * means.size()));
-      std::nth_element(means.begin(), means.begin() + at, means.end());
-      quantile = means[at];
+    const Threshold t = calibrate_threshold(std::move(means), config_.threshold);
+    program.threshold = t.value;
+    if (t.tail_scale > 0) {
+      char line[320];
+      std::snprintf(line, sizeof line,
+                    "  %s: sequence threshold %.2f (%s; %zu held-back windows, highest %.2f, tail from %.2f, scale %.3f)%s",
+                    key.second.c_str(), t.value, t.basis.c_str(), t.windows, t.highest, t.tail_start, t.tail_scale,
+                    t.value >= config_.max_call_surprise
+                        ? ": above any window's score, its sequences raise no alarm (files, peers, programs and indicators still do)"
+                        : "");
+      thresholds.emplace_back(line);
     }
-    program.threshold = std::max(config_.min_threshold, config_.threshold_margin * quantile);
     for (const auto& [g, c] : program.holdout_ngrams) program.ngrams[g] += c;
     program.holdout.clear();
     program.holdout.shrink_to_fit();
@@ -471,6 +476,7 @@ void Detector::stabilize(ImageState& image, const std::string& reason) {
        std::to_string(distinct_ngrams(profile)) + " sequences, " +
        std::to_string(profile.files.size()) + " files, " + std::to_string(profile.peers.size()) +
        " network peers, " + std::to_string(profile.execs.size()) + " executables)");
+  for (const auto& line : thresholds) log_(line);
   save(image);
 }
 

@@ -22,19 +22,15 @@
 #include "detect/process_table.h"
 #include "detect/profile.h"
 #include "detect/profile_store.h"
+#include "detect/threshold.h"
 
 namespace da {
 
 struct DetectorConfig {
   LearningSettings learning;
   int window = 16;             // locality window: calls whose mean surprise is compared
-  double min_threshold = 2.0;  // floor of the per-program threshold (nats per call)
   float max_call_surprise = 12;  // one call's share of the window is clipped to this (nats)
-  // threshold = max(floor, margin * the highest window mean of the held-back data). The
-  // highest, not a quantile: a busy server scores billions of windows a day, far beyond what a
-  // 0.999-quantile of twenty thousand bounds.
-  double holdout_quantile = 1.0;
-  double threshold_margin = 1.2;
+  ThresholdSettings threshold;   // per program, from held-back learning data (detect/threshold.h)
   bool seed_from_previous_tag = false;
   int64_t save_interval_seconds = 10;
   int64_t progress_interval_seconds = 60;

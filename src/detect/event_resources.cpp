@@ -122,7 +122,9 @@ std::string describe_file(const std::string& key) {
   const auto space = key.find(' ');
   const std::string mode = key.substr(0, space), path = key.substr(space + 1);
   const char* how = mode == "r" ? "for reading" : mode == "w" ? "for writing" : mode == "rw" ? "for reading and writing" : "";
-  return path + (*how ? std::string(" ") + how : "");
+  std::string text = path + (*how ? std::string(" ") + how : "");
+  if (path.ends_with(kTruncatedMark)) text += " (a path too long to capture whole: the rest is unknown)";
+  return text;
 }
 
 }  // namespace da

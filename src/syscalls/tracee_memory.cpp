@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "core/syscall_event.h"
+
 namespace da {
 
 bool ProcessVmMemory::read(pid_t tid, uint64_t address, void* out, size_t len) {
@@ -36,7 +38,7 @@ std::optional<std::string> ProcessVmMemory::read_string(pid_t tid, uint64_t addr
     result.append(chunk, static_cast<size_t>(got));
     address += static_cast<uint64_t>(got);
   }
-  return result;
+  return result + std::string(kTruncatedMark);  // no end within max_len
 }
 
 }  // namespace da

@@ -1,6 +1,7 @@
 // The eBPF backend end to end (privileged: loads BPF): it follows containers and docker exec
 // like the ptrace backend, without stopping anyone; the same workload gives the same syscall
-// sequence per thread under both backends; lost events are counted and alerted.
+// sequence per thread under both backends; lost events are counted and alerted; a process
+// cannot hide by calling itself runc.
 #include <signal.h>
 
 #include <filesystem>
@@ -178,4 +179,39 @@ TEST(EbpfE2E, ANewContainerIsSeenFromItsFirstSyscallAndLearnedFrom) {
   auto shown = sh(std::string(DA_BINARY) + " profiles show " + e2e::image() + " --state-dir " + state.path);
   EXPECT_NE(shown.output.find("r /etc/da-marker"), std::string::npos) << shown.output;
   sh("docker rm -f " + id + " >/dev/null");
+}
+
+TEST(EbpfE2E, AProcessThatCallsItselfRuncIsStillCaptured) {
+  // runc's own setup calls are left out, but by what the kernel knows (a task that entered the
+  // container from outside and has not exec'd yet), never by a name the container can set.
+  E2E_REQUIRE_HARNESS();
+  StateDir state;
+  const std::string name = e2e::unique_name("runc-named");
+  e2e::Process agent({DA_BINARY, "run", "--backend", "ebpf", "--print-syscalls", "--state-dir", state.path});
+  ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
+  // The shell renames itself, then opens the marker with a builtin (no exec resets the name).
+  auto run = sh("docker run -d --network none --name " + name + " " + e2e::image() +
+                " sh -c 'sleep 1; printf \"runc:[2:INIT]\" > /proc/self/comm; read x < /etc/da-marker; sleep 3'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string id = trim(run.output);
+  std::this_thread::sleep_for(1500ms);
+  auto exec = sh("docker exec " + name + " sh -c 'printf runc:x > /proc/self/comm; read x < /etc/hostname'");
+  ASSERT_EQ(exec.exit_code, 0) << exec.output;
+  sh("docker wait " + id + " >/dev/null");
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(agent.terminate(), 0) << agent.output();
+  bool renamed_open = false, exec_renamed_open = false;
+  std::string first_call;
+  for (const auto& e : json_lines(agent.output())) {
+    if (e["container_id"] != id) continue;
+    if (first_call.empty()) first_call = e["name"].get<std::string>() + " " + e["comm"].get<std::string>();
+    const bool opened = e["name"] == "openat" && e["return"].get<int>() >= 0;
+    renamed_open |= opened && e["comm"] == "runc:[2:INIT]" && e["arguments"][1]["value"] == "/etc/da-marker";
+    exec_renamed_open |= opened && e["comm"] == "runc:x" && e["arguments"][1]["value"] == "/etc/hostname";
+  }
+  EXPECT_TRUE(renamed_open) << agent.output();
+  EXPECT_TRUE(exec_renamed_open) << agent.output();
+  // runc's setup before it execs the entrypoint is not the container's workload.
+  EXPECT_EQ(first_call, "execve sh") << agent.output();
+  sh("docker rm -f " + name + " >/dev/null");
 }

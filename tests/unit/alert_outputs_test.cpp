@@ -138,6 +138,23 @@ TEST(AlertFormat, JsonRoundTrip) {
   EXPECT_FALSE(anomaly_from_json(nlohmann::json::parse(R"({"time_ns": 1})")));
 }
 
+TEST(AlertFormat, OutOfRangeNumbersInAnOutboxLineAreRejected) {
+  // A hand-edited or corrupted outbox: numbers that do not fit the field are an error, not a
+  // float cast out of range (undefined behaviour) or a silent wrap.
+  const nlohmann::json good = anomaly_to_json(sample());
+  for (const auto& [field, value] : std::vector<std::pair<std::string, nlohmann::json>>{
+           {"pid", 1e300}, {"pid", 2.5}, {"tid", 4294967296LL}, {"uid", -1e300},
+           {"time_ns", -1}, {"time_ns", 1e30}, {"count", -3}, {"ppid", "7"}}) {
+    nlohmann::json j = good;
+    j[field] = value;
+    auto back = anomaly_from_json(j);
+    EXPECT_FALSE(back) << field << " = " << value.dump();
+  }
+  nlohmann::json j = good;
+  j["uid"] = -1;  // negative ids are in range: kept
+  EXPECT_TRUE(anomaly_from_json(j));
+}
+
 TEST(EmailSink, RefusesPasswordsOnTheCommandLineAndIncompleteSettings) {
   EmailSettings s;
   s.smtp_url = "smtp://user:secret@127.0.0.1:25";

@@ -263,7 +263,7 @@ TEST_F(DetectorTest, OneOddCallIsToleratedABurstIsNot) {
   const Anomaly& a = anomalies_[0];
   EXPECT_EQ(a.kind, AnomalyKind::kSequence);
   EXPECT_GT(a.score, a.threshold);
-  EXPECT_GE(a.threshold, config_.min_threshold);
+  EXPECT_GE(a.threshold, config_.threshold.floor);
   EXPECT_FALSE(a.sequence.empty());
   EXPECT_NE(a.explanation.find("threshold"), std::string::npos);
 }

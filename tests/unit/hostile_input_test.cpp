@@ -2,14 +2,19 @@
 // forge output or blind the agent.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <set>
 
 #include "alert/alert_format.h"
 #include "app/capture_session.h"
 #include "core/event_json.h"
 #include "core/json_text.h"
 #include "core/printable.h"
+#include "detect/learned_set.h"
 #include "detect/profile.h"
+#include "syscalls/tracee_memory.h"
 #include "transport/wire_format.h"
 
 namespace da {
@@ -23,6 +28,25 @@ TEST(HostileInput, InvalidUtf8FileNameDoesNotThrowWhenPrinted) {
   std::string text;
   ASSERT_NO_THROW(text = json_text(event_to_json(e)));
   EXPECT_NE(text.find("/tmp/\xEF\xBF\xBD"), std::string::npos) << text;  // U+FFFD
+}
+
+TEST(HostileInput, APathLongerThanTheCaptureReadsIsMarkedCut) {
+  // Padding a path beyond what the capture reads must not make it look like a harmless one.
+  const std::string longer = "/tmp/" + std::string(300, 'a') + "/../../etc/shadow";
+  ProcessVmMemory memory;
+  auto read = memory.read_string(getpid(), reinterpret_cast<uint64_t>(longer.c_str()), 255);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(*read, longer.substr(0, 255) + std::string(kTruncatedMark));
+  auto whole = memory.read_string(getpid(), reinterpret_cast<uint64_t>(longer.c_str()), 4096);
+  EXPECT_EQ(whole, longer);
+  // Cut: sensitive, so no pattern of its directory covers it.
+  std::set<std::string> learned;
+  for (int i = 0; i < 10; ++i) learn_resource(learned, AnomalyKind::kFile, "r /tmp/page" + std::to_string(i));
+  ASSERT_TRUE(learned.count("r /tmp/*"));
+  EXPECT_TRUE(covers(learned, AnomalyKind::kFile, "r /tmp/" + std::string(250, 'a')));
+  const std::string cut = "r /tmp/" + std::string(250, 'a') + std::string(kTruncatedMark);
+  EXPECT_TRUE(is_sensitive_file(cut));
+  EXPECT_FALSE(covers(learned, AnomalyKind::kFile, cut));
 }
 
 TEST(HostileInput, NewlineInAFileNameCannotForgeAnAlertLine) {

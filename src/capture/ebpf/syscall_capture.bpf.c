@@ -116,10 +116,40 @@ static __always_inline __u32* current_target(struct task_struct* task, __u32* ns
   return index;
 }
 
-static __always_inline int is_runc(const char comm[16]) {
-  // runc setting up a docker exec inside the container is not the container's workload (the
-  // ptrace backend starts at the exec too); the exec'd command's calls carry its own name.
-  return comm[0] == 'r' && comm[1] == 'u' && comm[2] == 'n' && comm[3] == 'c' && comm[4] == ':';
+// Tasks that entered a container's pid namespace from outside and have not exec'd since: runc
+// setting up a container or a docker exec (or nsenter), not the container's workload (the
+// ptrace backend starts at the exec too). The mark is set by the kernel side when such a task
+// is forked (sched_process_fork), inherited by its children and threads, and removed by its
+// exec: nothing a container process controls (its name, its executable's name) sets it, so a
+// process cannot hide by calling itself runc.
+struct {
+  __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, int);
+  __type(value, __u8);
+} setup_tasks SEC(".maps");
+
+static __always_inline int is_setup(struct task_struct* task) {
+  return bpf_task_storage_get(&setup_tasks, task, 0, 0) != 0;
+}
+
+// The pid namespace of `task` at the containers' level, or 0 when the task sits above it.
+static __always_inline struct pid_namespace* container_ns(struct task_struct* task) {
+  struct pid* pid = task->thread_pid;
+  if (!pid || pid->level < target_level || target_level > 31) return 0;
+  return pid->numbers[target_level].ns;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct* parent, struct task_struct* child) {
+  struct pid_namespace* ns = container_ns(child);
+  if (!ns) return 0;
+  // Forked into a container's namespace by a task outside it (runc's clone with CLONE_NEWPID,
+  // or a fork after setns), or by a task still setting up: setup until it execs.
+  if (container_ns(parent) == ns && !is_setup(parent)) return 0;
+  __u8 one = 1;
+  bpf_task_storage_get(&setup_tasks, child, &one, BPF_LOCAL_STORAGE_GET_F_CREATE);
+  return 0;
 }
 
 static __always_inline void fill_header(struct da_syscall_record* r, struct task_struct* task,
@@ -156,10 +186,6 @@ static __always_inline int emit(struct task_struct* task, __u32 container, __u32
       return 0;
     }
     bpf_get_current_comm(r->comm, sizeof r->comm);
-    if (is_runc(r->comm)) {
-      bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
-      return 0;
-    }
     fill_header(r, task, container, ns_pid, inum, nr, ret, args);
     bpf_ringbuf_submit(r, wakeup_flag());
     return 0;
@@ -169,7 +195,6 @@ static __always_inline int emit(struct task_struct* task, __u32 container, __u32
   struct da_syscall_record* r = bpf_map_lookup_elem(&scratch, &zero);
   if (!r) return 0;
   bpf_get_current_comm(r->comm, sizeof r->comm);
-  if (is_runc(r->comm)) return 0;
   fill_header(r, task, container, ns_pid, inum, nr, ret, args);
   int found = 0;
 #pragma unroll
@@ -291,10 +316,6 @@ static __always_inline void read_args(struct pt_regs* regs, unsigned long long a
   args[5] = regs->r9;
 }
 
-static __always_inline int is_runc_init(const char comm[16]) {
-  return is_runc(comm) && comm[5] == '[' && comm[6] == '2' && comm[7] == ':';  // "runc:[2:INIT]"
-}
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs* regs, long id) {
   // Most syscalls are handled at exit: leave at once.
@@ -306,15 +327,17 @@ int BPF_PROG(on_sys_enter, struct pt_regs* regs, long id) {
   if (!container && inum && (id == NR_EXECVE || id == NR_EXECVEAT)) {
     // runc starting a container's first process: Docker's start event (and with it user
     // space) comes later, so capture this namespace from here on; user space names it.
-    char comm[16];
-    bpf_get_current_comm(comm, sizeof comm);
-    if (!is_runc_init(comm)) return 0;
+    if (!is_setup(task)) return 0;
     bpf_map_update_elem(&targets, &inum, &pending, BPF_NOEXIST);
     struct pid* pid = task->thread_pid;
     ns_pid = pid->numbers[target_level].nr;
     container = &pending;
   }
   if (!container) return 0;
+  if (is_setup(task)) {
+    // The exec that ends setup is the workload's first call; runc's own exit is not.
+    if (id == NR_EXIT || id == NR_EXIT_GROUP) return 0;
+  }
   unsigned long long args[6];
   read_args(regs, args);
   if (id == NR_EXECVE) emit_exec_args(args, args[0], args[1]);
@@ -331,9 +354,14 @@ int BPF_PROG(on_sys_exit, struct pt_regs* regs, long ret) {
   if (!container) return 0;
   int nr = (int)regs->orig_ax;
   if (nr < 0 || nr >= MAX_NR || nr == NR_EXIT || nr == NR_EXIT_GROUP) return 0;
+  const int exec_done = (nr == NR_EXECVE || nr == NR_EXECVEAT) && ret == 0;
+  if (is_setup(task)) {
+    if (!exec_done) return 0;
+    bpf_task_storage_delete(&setup_tasks, task);  // from here on it is the container's program
+  }
   unsigned long long args[6];
   read_args(regs, args);
-  if ((nr == NR_EXECVE || nr == NR_EXECVEAT) && ret == 0) emit_exe(task);
+  if (exec_done) emit_exe(task);
   emit(task, *container, ns_pid, inum, nr, ret, args);
   return 0;
 }

@@ -1,0 +1,40 @@
+#pragma once
+// The sequence alarm threshold of one program: how high the mean surprise of a locality window
+// must be before it is reported, set on the program's held-back learning data (windows the
+// model was not fitted to).
+//
+// The highest held-back window is not enough. Twenty thousand held-back windows bound what
+// twenty thousand windows do; a busy server scores millions an hour, and its benign tail goes
+// further (measured on the real-software bed: postgres held back 4.0 at most, then scored 4.9–5.1
+// a few times an hour). So the tail of the held-back scores is fitted (peaks over a threshold,
+// exponential excesses: P(mean > u + x) = p_u · exp(-x / scale)) and extrapolated to the score
+// that benign windows exceed once in `windows_per_false_alarm`.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace da {
+
+struct ThresholdSettings {
+  double floor = 2.0;    // never below (nats per call)
+  double margin = 1.2;   // never below margin × the highest held-back window
+  // The tail fit's target: one benign window over the threshold in this many (about four days of
+  // a program making 30 000 calls a second, if its tail is exponential).
+  double windows_per_false_alarm = 1e10;
+  size_t min_windows = 2000;  // fewer held-back windows: no tail fit, the margin rule alone
+  double tail_share = 0.01;   // the top share of held-back windows the tail is fitted to
+};
+
+struct Threshold {
+  double value = 0;
+  size_t windows = 0;       // held-back windows it was set on
+  double highest = 0;       // the highest of them
+  double tail_start = 0;    // u: the tail fit's start (0: no fit)
+  double tail_scale = 0;    // the mean excess over u
+  std::string basis;        // which bound set the value: "floor", "highest held-back", "tail fit"
+};
+
+// `means`: the mean surprise of every held-back window (taken by value: partially sorted).
+Threshold calibrate_threshold(std::vector<double> means, const ThresholdSettings& settings);
+
+}  // namespace da
