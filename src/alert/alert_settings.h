@@ -18,7 +18,8 @@ struct EmailSettings {
 
 struct WebhookSettings {
   std::string url;  // http(s)://...: POST of a falcosidekick-compatible JSON payload
-  std::vector<std::string> headers;  // "Name: value"
+  std::vector<std::string> headers;  // "Name: value", from the command line: nothing secret
+  std::string headers_file;          // one "Name: value" per line: where tokens belong
   std::string ca_file;
   bool insecure = false;
 };

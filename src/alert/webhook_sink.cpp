@@ -2,6 +2,12 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
 #include "alert/alert_format.h"
 #include "core/json_text.h"
 
@@ -14,15 +20,56 @@ size_t collect(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+// The URL without user:password@, for messages.
+std::string redacted(const std::string& url) {
+  const auto start = url.find("://");
+  if (start == std::string::npos) return "(not a URL)";
+  const auto end = url.find_first_of("/?#", start + 3);
+  const auto at = url.rfind('@', end == std::string::npos ? url.size() : end);
+  return at == std::string::npos || at < start ? url : url.substr(0, start + 3) + "***@" + url.substr(at + 1);
+}
+
+std::string header_name(const std::string& header) { return header.substr(0, header.find(':')); }
+
+// Header names that carry credentials: their values are never taken from a command line.
+bool carries_secret(const std::string& header) {
+  std::string name = header_name(header);
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* word : {"auth", "token", "key", "secret", "password", "cookie", "signature"})
+    if (name.find(word) != std::string::npos) return true;
+  return false;
+}
+
+Status check_header(const std::string& h) {
+  if (h.find(':') == std::string::npos || h.find_first_of("\r\n") != std::string::npos || header_name(h).empty())
+    return Error{"webhook header '" + header_name(h) + "…' must look like 'Name: value'"};
+  return ok_status();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<WebhookSink>> WebhookSink::create(const WebhookSettings& s) {
   if (s.url.rfind("http://", 0) != 0 && s.url.rfind("https://", 0) != 0)
-    return Error{"the webhook URL must start with http:// or https:// (got '" + s.url + "')"};
-  for (const auto& h : s.headers)
-    if (h.find(':') == std::string::npos || h.find('\n') != std::string::npos)
-      return Error{"webhook header '" + h + "' must look like 'Name: value'"};
-  return std::unique_ptr<WebhookSink>(new WebhookSink(s));
+    return Error{"the webhook URL must start with http:// or https:// (got '" + redacted(s.url) + "')"};
+  WebhookSettings settings = s;
+  for (const auto& h : s.headers) {
+    if (auto ok = check_header(h); !ok) return ok.error();
+    if (carries_secret(h))
+      return Error{"put the webhook header " + header_name(h) + " in a headers file (--webhook-headers-file), "
+                   "not on the command line: command lines are visible to every user"};
+  }
+  if (!s.headers_file.empty()) {
+    std::ifstream in(s.headers_file);
+    if (!in) return Error{"cannot read the webhook headers file " + s.headers_file + ": " + std::strerror(errno)};
+    for (std::string line; std::getline(in, line);) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (line.empty() || line[0] == '#') continue;
+      if (auto ok = check_header(line); !ok)
+        return Error{"in " + s.headers_file + ": " + ok.error().message};
+      settings.headers.push_back(line);
+    }
+  }
+  return std::unique_ptr<WebhookSink>(new WebhookSink(settings));
 }
 
 Status WebhookSink::deliver(const Anomaly& a) {
@@ -56,9 +103,9 @@ Status WebhookSink::deliver(const Anomaly& a) {
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
   if (rc != CURLE_OK)
-    return Error{"webhook " + settings_.url + " failed: " + (error[0] ? error : curl_easy_strerror(rc))};
+    return Error{"webhook " + redacted(settings_.url) + " failed: " + (error[0] ? error : curl_easy_strerror(rc))};
   if (status < 200 || status >= 300)
-    return Error{"webhook " + settings_.url + " answered HTTP " + std::to_string(status) +
+    return Error{"webhook " + redacted(settings_.url) + " answered HTTP " + std::to_string(status) +
                  (response.empty() ? "" : ": " + response)};
   return ok_status();
 }

@@ -67,7 +67,7 @@ Result<std::unique_ptr<CaptureSession>> CaptureSession::create(const CaptureOpti
     publisher = s->inprocess_.get();
     source = s->inprocess_.get();
   } else {
-    auto url = parse_redis_url(options.redis_url);
+    auto url = redis_url_with_credentials(options.redis_url, options.redis_credentials);
     if (!url) return url.error();
     auto pub = RedisStreamPublisher::create(*url, options.stream, options.stream_max_length);
     if (!pub) return pub.error();

@@ -24,8 +24,8 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o, bool with_docker) {
     cmd->add_option("--docker-host", o.docker_host,
                     "Docker API endpoint (unix:///path or tcp://host:port); default $DOCKER_HOST "
                     "or unix:///var/run/docker.sock");
-  cmd->add_option("--redis", o.redis_url,
-                  "send event batches to a Redis stream: redis://[user:pass@]host:port[/db]");
+  cmd->add_option("--redis", o.redis_url, "send event batches to a Redis stream: redis://host:port[/db]");
+  cmd->add_option("--redis-credentials", o.redis_credentials, "file holding the Redis password (one line, user:password or the password alone; else $DA_REDIS_USERNAME/$DA_REDIS_PASSWORD)");
   cmd->add_option("--stream", o.stream, "Redis stream name")->default_val(o.stream);
   cmd->add_option("--stream-maxlen", o.stream_max_length,
                   "approximate number of batches the Redis stream keeps")
@@ -52,7 +52,10 @@ void add_alert_options(CLI::App* cmd, AlertSettings& a) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--webhook-url", a.webhook.url,
                   "POST each alert as falcosidekick-compatible JSON to this http(s) URL");
-  cmd->add_option("--webhook-header", a.webhook.headers, "extra HTTP header 'Name: value' (repeatable)");
+  cmd->add_option("--webhook-header", a.webhook.headers,
+                  "extra HTTP header 'Name: value' (repeatable; nothing secret: tokens go in --webhook-headers-file)");
+  cmd->add_option("--webhook-headers-file", a.webhook.headers_file,
+                  "file of extra HTTP headers, one 'Name: value' per line (Authorization, tokens)");
   cmd->add_option("--webhook-ca-file", a.webhook.ca_file, "trust this CA (PEM) for the webhook");
   cmd->add_option("--syslog", a.syslog.target, "send alerts to syslog: unix:///dev/log or udp://host:port");
   cmd->add_option("--syslog-facility", a.syslog.facility, "syslog facility")->default_val(a.syslog.facility);
@@ -135,8 +138,8 @@ int main_entry(int argc, char** argv) {
   DetectOptions detect_opts;
   auto* detect = app.add_subcommand(
       "detect", "detect only, from the Redis stream agents feed (a consumer group: run several)");
-  detect->add_option("--redis", detect_opts.redis_url, "redis://[user:pass@]host:port[/db]")
-      ->required();
+  detect->add_option("--redis", detect_opts.redis_url, "redis://host:port[/db]")->required();
+  detect->add_option("--redis-credentials", detect_opts.redis_credentials, "file holding the Redis password (one line, user:password or the password alone; else $DA_REDIS_USERNAME/$DA_REDIS_PASSWORD)");
   detect->add_option("--stream", detect_opts.stream, "Redis stream name")
       ->default_val(detect_opts.stream);
   detect->add_option("--group", detect_opts.group, "consumer group the detectors share")
@@ -193,8 +196,8 @@ int main_entry(int argc, char** argv) {
 
   DumpOptions dump_opts;
   auto* dump = app.add_subcommand("dump", "print the events of a Redis stream as JSON lines");
-  dump->add_option("--redis", dump_opts.redis_url, "redis://[user:pass@]host:port[/db]")
-      ->required();
+  dump->add_option("--redis", dump_opts.redis_url, "redis://host:port[/db]")->required();
+  dump->add_option("--redis-credentials", dump_opts.redis_credentials, "file holding the Redis password (one line, user:password or the password alone; else $DA_REDIS_USERNAME/$DA_REDIS_PASSWORD)");
   dump->add_option("--stream", dump_opts.stream, "Redis stream name")->default_val(dump_opts.stream);
   dump->add_option("--count", dump_opts.count, "stop after N events (default: all)");
   dump->add_flag("--follow", dump_opts.follow, "keep waiting for new events");

@@ -25,6 +25,7 @@ struct CaptureOptions {
   std::string backend = "auto";  // auto | ebpf | ptrace
   std::string docker_host;  // empty: DOCKER_HOST, else /var/run/docker.sock
   std::string redis_url;    // empty: the in-process queue
+  std::string redis_credentials;  // file: "user:password" or a password (else $DA_REDIS_*)
   std::string stream = "docker-anomalies:events";
   long long stream_max_length = 100000;  // entries (batches) kept in the Redis stream
   size_t batch_size = 256;
@@ -39,6 +40,7 @@ int trace_command(const CaptureOptions& options, const std::vector<std::string>&
 
 struct DetectOptions {
   std::string redis_url;
+  std::string redis_credentials;
   std::string stream = "docker-anomalies:events";
   std::string group = "docker-anomalies-detectors";
   std::string consumer;  // default: host:pid
@@ -69,6 +71,7 @@ int alert_test_command(const AlertTestOptions& options);
 
 struct DumpOptions {
   std::string redis_url;
+  std::string redis_credentials;
   std::string stream = "docker-anomalies:events";
   uint64_t count = 0;  // events; 0 = all there are
   bool follow = false;

@@ -103,6 +103,11 @@ Status load_config_file(const std::string& path, const ConfigTargets& t) {
         if (c) c->redis_url = v;
       if (t.detect) t.detect->redis_url = v;
     });
+    top.get<std::string>("redis_credentials", [&](const std::string& v) {
+      for (auto* c : captures)
+        if (c) c->redis_credentials = v;
+      if (t.detect) t.detect->redis_credentials = v;
+    });
     top.get<std::string>("stream", [&](const std::string& v) {
       for (auto* c : captures)
         if (c) c->stream = v;
@@ -153,6 +158,7 @@ Status load_config_file(const std::string& path, const ConfigTargets& t) {
       Section webhook = a.section("webhook");
       webhook.get<std::string>("url", set_all(each_alert([](AlertSettings& s) -> std::string& { return s.webhook.url; })));
       webhook.get<std::vector<std::string>>("headers", set_all(each_alert([](AlertSettings& s) -> std::vector<std::string>& { return s.webhook.headers; })));
+      webhook.get<std::string>("headers_file", set_all(each_alert([](AlertSettings& s) -> std::string& { return s.webhook.headers_file; })));
       webhook.get<std::string>("ca_file", set_all(each_alert([](AlertSettings& s) -> std::string& { return s.webhook.ca_file; })));
       webhook.get<bool>("insecure", set_all(each_alert([](AlertSettings& s) -> bool& { return s.webhook.insecure; })));
       webhook.check_unknown();

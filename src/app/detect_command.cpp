@@ -14,7 +14,7 @@ namespace da {
 
 int detect_command(const DetectOptions& options) {
   Console console;
-  auto url = parse_redis_url(options.redis_url);
+  auto url = redis_url_with_credentials(options.redis_url, options.redis_credentials);
   if (!url) {
     console.error("error: " + url.error().message);
     return 2;

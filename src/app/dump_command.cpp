@@ -23,7 +23,7 @@ class JsonLinePrinter final : public EventHandler {
 
 int dump_command(const DumpOptions& options) {
   Console console;
-  auto url = parse_redis_url(options.redis_url);
+  auto url = redis_url_with_credentials(options.redis_url, options.redis_credentials);
   if (!url) {
     console.error("error: " + url.error().message);
     return 2;

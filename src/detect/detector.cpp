@@ -445,7 +445,7 @@ void Detector::stabilize(ImageState& image, const std::string& reason) {
     }
     const Threshold t = calibrate_threshold(std::move(means), config_.threshold);
     program.threshold = t.value;
-    if (t.tail_scale > 0) {
+    if (t.basis == "tail fit") {  // the others are plain: the floor, or 1.2 × the highest
       char line[320];
       std::snprintf(line, sizeof line,
                     "  %s: sequence threshold %.2f (%s; %zu held-back windows, highest %.2f, tail from %.2f, scale %.3f)%s",

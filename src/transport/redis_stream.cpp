@@ -156,11 +156,16 @@ Result<std::vector<TransportMessage>> RedisStreamSource::poll(std::chrono::milli
       std::string id(entry->element[0]->str, entry->element[0]->len);
       redisReply* fields = entry->element[1];
       last_id_ = id;
-      for (size_t f = 0; f + 1 < fields->elements; f += 2) {
-        if (std::string_view(fields->element[f]->str, fields->element[f]->len) == "batch")
-          out.push_back({id, std::string(fields->element[f + 1]->str,
-                                         fields->element[f + 1]->len)});
+      bool found = false;
+      for (size_t f = 0; f + 1 < fields->elements && !found; f += 2) {
+        if (std::string_view(fields->element[f]->str, fields->element[f]->len) == "batch") {
+          out.push_back({id, std::string(fields->element[f + 1]->str, fields->element[f + 1]->len)});
+          found = true;
+        }
       }
+      // An entry someone else wrote, without a batch: handed on empty, so the consumer reports,
+      // counts and acknowledges it like any malformed batch instead of leaving it pending.
+      if (!found) out.push_back({id, std::string()});
     }
   }
   return out;

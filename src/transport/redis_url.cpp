@@ -1,6 +1,10 @@
 #include "transport/redis_url.h"
 
+#include <cerrno>
 #include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
 
 namespace da {
 namespace {
@@ -20,9 +24,15 @@ std::string RedisUrl::redacted() const {
 
 Result<RedisUrl> parse_redis_url(std::string_view url) {
   constexpr std::string_view scheme = "redis://";
-  if (url.substr(0, scheme.size()) != scheme)
-    return Error{"invalid Redis URL '" + std::string(url) +
-                 "': expected redis://[user:password@]host:port[/db]"};
+  if (url.substr(0, scheme.size()) != scheme) {
+    // Not echoed: whatever follows the scheme may be a password.
+    const auto colon = url.find("://");
+    const std::string_view name = colon == std::string_view::npos ? std::string_view{} : url.substr(0, colon);
+    const bool plain = !name.empty() && name.size() < 16 &&
+                       name.find_first_not_of("abcdefghijklmnopqrstuvwxyz+") == std::string_view::npos;
+    const std::string got = plain ? "scheme '" + std::string(name) + "'" : "no redis:// scheme";
+    return Error{"invalid Redis URL (" + got + "): expected redis://host:port[/db]"};
+  }
   std::string_view rest = url.substr(scheme.size());
   RedisUrl out;
   if (auto at = rest.rfind('@'); at != std::string_view::npos) {
@@ -52,6 +62,32 @@ Result<RedisUrl> parse_redis_url(std::string_view url) {
   if (hostport.empty()) return Error{"invalid Redis URL: no host"};
   out.host = hostport;
   return out;
+}
+
+Result<RedisUrl> redis_url_with_credentials(std::string_view url, const std::string& credentials_file) {
+  auto parsed = parse_redis_url(url);
+  if (!parsed) return parsed.error();
+  if (!parsed->password.empty())
+    return Error{"put the Redis password in a credentials file (--redis-credentials) or "
+                 "DA_REDIS_PASSWORD, not in the URL: command lines are visible to every user"};
+  if (!credentials_file.empty()) {
+    std::ifstream in(credentials_file);
+    if (!in) return Error{"cannot read the Redis credentials file " + credentials_file + ": " + std::strerror(errno)};
+    std::string line;
+    std::getline(in, line);
+    while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' ')) line.pop_back();
+    if (line.empty()) return Error{"the Redis credentials file " + credentials_file + " is empty"};
+    const auto colon = line.find(':');
+    parsed->user = colon == std::string::npos ? "" : line.substr(0, colon);
+    parsed->password = colon == std::string::npos ? line : line.substr(colon + 1);
+    return parsed;
+  }
+  if (const char* password = std::getenv("DA_REDIS_PASSWORD"); password && *password) {
+    const char* user = std::getenv("DA_REDIS_USERNAME");
+    parsed->user = user ? user : "";
+    parsed->password = password;
+  }
+  return parsed;
 }
 
 }  // namespace da

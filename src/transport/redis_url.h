@@ -16,6 +16,13 @@ struct RedisUrl {
   std::string redacted() const;  // for logs: never prints the password
 };
 
+// Parses the URL alone (a password in it is kept: tests and the library use it).
 Result<RedisUrl> parse_redis_url(std::string_view url);
+
+// The URL a user gave (--redis or the config file) with the credentials from where they may
+// live: `credentials_file` (one line "user:password", or a password alone), else
+// $DA_REDIS_USERNAME / $DA_REDIS_PASSWORD. A password inside the URL is refused: command lines
+// are visible to every user of the host (`ps`), and config files get shared.
+Result<RedisUrl> redis_url_with_credentials(std::string_view url, const std::string& credentials_file);
 
 }  // namespace da

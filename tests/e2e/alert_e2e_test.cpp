@@ -91,13 +91,14 @@ TEST(AlertE2E, AlertTestDeliversEmailOverStartTlsWithAuthAndTheWebhookAndJson) {
   ASSERT_TRUE(smtp.wait_for_output("ready", 15s)) << smtp.output();
   ASSERT_TRUE(http.wait_for_output("ready", 15s)) << http.output();
   std::ofstream(work.path + "/credentials") << "alice:s3cret\n";
+  std::ofstream(work.path + "/headers") << "# the receiver's token\nX-Token: abc\n";
   const std::string json = work.path + "/alerts.jsonl";
 
   auto r = sh(std::string(DA_BINARY) + " alert-test --smtp-url smtp://127.0.0.1:" + std::to_string(smtp_port) +
               " --email-to admin@example.com --email-from agent@example.com --smtp-require-tls" +
               " --smtp-credentials " + work.path + "/credentials --smtp-ca-file " + work.path + "/cert.pem" +
               " --alert-json " + json + " --webhook-url http://127.0.0.1:" + std::to_string(http_port) + "/alerts" +
-              " --webhook-header 'X-Token: abc' 2>&1");
+              " --webhook-header 'X-Team: ops' --webhook-headers-file " + work.path + "/headers 2>&1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
 
   const std::string mail = wait_for_mail(work.path + "/mail", "Subject:", 10s);
@@ -115,7 +116,9 @@ TEST(AlertE2E, AlertTestDeliversEmailOverStartTlsWithAuthAndTheWebhookAndJson) {
   auto payload = nlohmann::json::parse(slurp(hooks[0]));
   for (const char* key : {"time", "rule", "priority", "output", "output_fields", "hostname", "tags", "source"})
     EXPECT_TRUE(payload.contains(key)) << key;
-  EXPECT_NE(slurp(hooks[0].substr(0, hooks[0].size() - 5) + ".headers").find("X-Token: abc"), std::string::npos);
+  const std::string sent_headers = slurp(hooks[0].substr(0, hooks[0].size() - 5) + ".headers");
+  EXPECT_NE(sent_headers.find("X-Token: abc"), std::string::npos) << sent_headers;
+  EXPECT_NE(sent_headers.find("X-Team: ops"), std::string::npos) << sent_headers;
 
   // Implicit TLS (smtps://) works too.
   const int smtps_port = free_port();

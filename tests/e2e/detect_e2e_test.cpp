@@ -217,3 +217,28 @@ TEST(DetectE2E, DetectorReadsTheAgentsRedisStreamThroughAConsumerGroup) {
   EXPECT_EQ(trim(pending.output).substr(0, 1), "0") << pending.output;
   sh("docker rm -f " + name + " >/dev/null");
 }
+
+TEST(DetectE2E, ADetectorRecreatesAConsumerGroupRedisLost) {
+  // Issue 11: a Redis restarted without persistence has no group; every read failed with
+  // NOGROUP forever and new entries were never read. The stream is deleted here to the same end.
+  E2E_REQUIRE_HARNESS();
+  TempDir state;
+  const std::string stream = e2e::unique_name("da-e2e-nogroup");
+  e2e::Process detector({DA_BINARY, "detect", "--redis", e2e::redis_url(), "--stream", stream,
+                         "--group", "e2e-detectors", "--state-dir", state.path});
+  ASSERT_TRUE(detector.wait_for_output("Detecting from Redis stream " + stream, 10s)) << detector.output();
+  auto del = sh("redis-cli -u " + e2e::redis_url() + " DEL " + stream);
+  ASSERT_EQ(del.exit_code, 0) << del.output;
+  EXPECT_TRUE(detector.wait_for_output("created it again", 15s)) << detector.output();
+  // Reading on: an entry added now is read (and, not being a batch, counted as bad and acked).
+  sh("redis-cli -u " + e2e::redis_url() + " XADD " + stream + " '*' junk 1");
+  std::this_thread::sleep_for(3s);
+  auto groups = sh("redis-cli -u " + e2e::redis_url() + " XINFO GROUPS " + stream);
+  EXPECT_NE(groups.output.find("e2e-detectors"), std::string::npos) << groups.output;
+  auto pending = sh("redis-cli -u " + e2e::redis_url() + " XPENDING " + stream + " e2e-detectors");
+  EXPECT_EQ(trim(pending.output).substr(0, 1), "0") << pending.output << detector.output();
+  auto info = sh("redis-cli -u " + e2e::redis_url() + " XINFO GROUPS " + stream);
+  EXPECT_NE(info.output.find("entries-read\n1"), std::string::npos) << info.output;
+  EXPECT_EQ(detector.terminate(), 0) << detector.output();
+  sh("redis-cli -u " + e2e::redis_url() + " DEL " + stream + " >/dev/null");
+}

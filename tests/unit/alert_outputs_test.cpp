@@ -12,6 +12,7 @@
 #include "alert/alert_format.h"
 #include "alert/alert_gate.h"
 #include "alert/email_sink.h"
+#include "alert/webhook_sink.h"
 #include "alert/syslog_sink.h"
 #include "app/config_file.h"
 
@@ -313,6 +314,36 @@ TEST(ConfigFile, TheExampleConfigIsValid) {
                             {&run, &agent, &detect, &profiles, &alert_test});
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_FALSE(run.detection.alerts.email.to.empty());
+}
+
+}  // namespace da
+
+namespace da {
+
+TEST(WebhookSink, SecretHeadersComeFromAFileNeverTheCommandLine) {
+  WebhookSettings s;
+  s.url = "https://user:hunter2@hooks.example/alerts";
+  s.headers = {"Authorization: Bearer hunter2"};
+  auto refused = WebhookSink::create(s);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("--webhook-headers-file"), std::string::npos);
+  EXPECT_EQ(refused.error().message.find("hunter2"), std::string::npos) << refused.error().message;
+  s.headers = {"X-Api-Key: hunter2"};
+  EXPECT_FALSE(WebhookSink::create(s));
+  s.headers = {"X-Team: ops"};
+  EXPECT_TRUE(WebhookSink::create(s));
+
+  s.headers_file = ::testing::TempDir() + "/webhook-headers";
+  std::ofstream(s.headers_file) << "# tokens live here\nAuthorization: Bearer hunter2\n\n";
+  EXPECT_TRUE(WebhookSink::create(s));
+  std::ofstream(s.headers_file) << "no colon here\n";
+  auto bad = WebhookSink::create(s);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find(s.headers_file), std::string::npos);
+  s.url = "ftp://user:hunter2@x";
+  auto scheme = WebhookSink::create(s);
+  ASSERT_FALSE(scheme);
+  EXPECT_EQ(scheme.error().message.find("hunter2"), std::string::npos) << scheme.error().message;
 }
 
 }  // namespace da
