@@ -180,13 +180,20 @@ int profiles_command(const ProfilesOptions& o) {
     return 0;
   }
   if (o.action == "reset" && o.all) {
-    int n = 0;
+    // Says what happened: a read-only or otherwise stuck state dir is an error, not "reset".
+    int removed = 0, failed = 0;
     for (const auto& file : store.files()) {
       std::error_code ec;
-      if (std::filesystem::remove(file, ec)) ++n;
+      if (std::filesystem::remove(file, ec)) {
+        ++removed;
+      } else {
+        ++failed;
+        console.error("error: cannot remove " + file.string() + ": " + (ec ? ec.message() : "already gone"));
+      }
     }
-    console.line("removed " + std::to_string(n) + " profiles; their images are learned anew");
-    return 0;
+    console.line("removed " + std::to_string(removed) + " profiles; their images are learned anew");
+    if (failed) console.error("error: " + std::to_string(failed) + " profiles could not be removed and are still in use");
+    return failed ? 1 : 0;
   }
   if (o.image.empty()) {
     console.error("error: profiles " + o.action + " needs an image (id, id prefix or repo:tag)");

@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "alert/alert_format.h"
 #include "app/capture_session.h"
+#include "app/commands.h"
 #include "core/event_json.h"
 #include "core/json_text.h"
 #include "core/printable.h"
@@ -90,6 +93,24 @@ TEST(HostileInput, ImportedProfileWithImpossibleTimesIsRejected) {
   auto decoded = decode_profile(encode_profile(p));
   ASSERT_FALSE(decoded);
   EXPECT_NE(decoded.error().message.find("first_seen"), std::string::npos) << decoded.error().message;
+}
+
+TEST(HostileInput, ResetAllSaysWhenAProfileCouldNotBeRemoved) {
+  // Issue 11: `profiles reset --all` on a state dir it could not change said it had reset and
+  // exited 0. A non-empty directory named like a profile cannot be removed, even by root.
+  const std::string dir = ::testing::TempDir() + "/reset-all-" + std::to_string(getpid());
+  const std::string profiles = dir + "/profiles";
+  std::filesystem::create_directories(profiles + "/sha256_stuck.profile/inside");
+  std::ofstream(profiles + "/sha256_other.profile") << "x";
+  ProfilesOptions o;
+  o.action = "reset";
+  o.all = true;
+  o.state_dir = dir;
+  EXPECT_EQ(profiles_command(o), 1);
+  EXPECT_FALSE(std::filesystem::exists(profiles + "/sha256_other.profile"));  // the rest still went
+  std::filesystem::remove_all(profiles + "/sha256_stuck.profile");
+  EXPECT_EQ(profiles_command(o), 0);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(HostileInput, UnreachableRedisIsAnErrorNotACrash) {
