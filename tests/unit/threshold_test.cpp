@@ -32,7 +32,7 @@ TEST(Threshold, FewWindowsUseTheMarginOverTheHighest) {
 
 TEST(Threshold, AnExponentialTailIsExtrapolatedToTheTargetRate) {
   // Twenty thousand held-back windows of a program whose benign scores have an exponential
-  // tail: the fit recovers the scale, and the threshold is where one window in 1e10 lands.
+  // tail: the fit recovers the scale, and the threshold is where one window in 1e12 lands.
   ThresholdSettings s;
   const Threshold t = calibrate_threshold(exponential_scores(20000, 1.0, 0.25, 7), s);
   EXPECT_EQ(t.basis, "tail fit");
