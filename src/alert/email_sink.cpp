@@ -3,10 +3,9 @@
 #include <curl/curl.h>
 
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 
 #include "alert/alert_format.h"
+#include "core/secret_file.h"
 
 namespace da {
 namespace {
@@ -35,11 +34,9 @@ std::string angle(const std::string& address) {
 
 Result<std::optional<SmtpCredentials>> load_smtp_credentials(const EmailSettings& s) {
   if (!s.credentials_file.empty()) {
-    std::ifstream in(s.credentials_file);
-    if (!in) return Error{"cannot read the SMTP credentials file " + s.credentials_file + ": " + std::strerror(errno)};
-    std::string line;
-    std::getline(in, line);
-    while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' ')) line.pop_back();
+    auto read = read_secret_line(s.credentials_file, "SMTP credentials");
+    if (!read) return read.error();
+    const std::string& line = *read;
     const auto colon = line.find(':');
     if (colon == std::string::npos || colon == 0)
       return Error{"the SMTP credentials file " + s.credentials_file + " must hold one line username:password"};

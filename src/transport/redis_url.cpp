@@ -1,10 +1,9 @@
 #include "transport/redis_url.h"
 
-#include <cerrno>
 #include <charconv>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
+
+#include "core/secret_file.h"
 
 namespace da {
 namespace {
@@ -71,12 +70,9 @@ Result<RedisUrl> redis_url_with_credentials(std::string_view url, const std::str
     return Error{"put the Redis password in a credentials file (--redis-credentials) or "
                  "DA_REDIS_PASSWORD, not in the URL: command lines are visible to every user"};
   if (!credentials_file.empty()) {
-    std::ifstream in(credentials_file);
-    if (!in) return Error{"cannot read the Redis credentials file " + credentials_file + ": " + std::strerror(errno)};
-    std::string line;
-    std::getline(in, line);
-    while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' ')) line.pop_back();
-    if (line.empty()) return Error{"the Redis credentials file " + credentials_file + " is empty"};
+    auto read = read_secret_line(credentials_file, "Redis credentials");
+    if (!read) return read.error();
+    const std::string& line = *read;
     const auto colon = line.find(':');
     parsed->user = colon == std::string::npos ? "" : line.substr(0, colon);
     parsed->password = colon == std::string::npos ? line : line.substr(colon + 1);

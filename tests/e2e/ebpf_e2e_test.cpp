@@ -35,6 +35,11 @@ std::vector<nlohmann::json> json_lines(const std::string& text) {
   return out;
 }
 
+// `run` on the eBPF backend, printing every event as a JSON line.
+std::vector<std::string> printing_agent(const StateDir& state) {
+  return {DA_BINARY, "run", "--backend", "ebpf", "--print-syscalls", "--state-dir", state.path};
+}
+
 // A call as the parity test compares it: its name, string arguments and executable.
 std::string describe(const nlohmann::json& e) {
   std::string s = e["exe"].get<std::string>() + ": " + e["name"].get<std::string>();
@@ -80,7 +85,7 @@ TEST(EbpfE2E, FollowsContainersAndDockerExecWithoutStoppingAnyone) {
   E2E_REQUIRE_HARNESS();
   StateDir state;
   const std::string name = e2e::unique_name("bpf");
-  e2e::Process agent({DA_BINARY, "run", "--backend", "ebpf", "--print-syscalls", "--state-dir", state.path});
+  e2e::Process agent(printing_agent(state));
   ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
   EXPECT_TRUE(agent.wait_for_output("Capture backend: ebpf", 1s)) << agent.output();
   auto run = sh("docker run -d --network none --name " + name + " " + e2e::image() +
@@ -158,7 +163,7 @@ TEST(EbpfE2E, LostEventsAreCountedReportedAndAlerted) {
 TEST(EbpfE2E, ANewContainerIsSeenFromItsFirstSyscallAndLearnedFrom) {
   E2E_REQUIRE_HARNESS();
   StateDir state;
-  e2e::Process agent({DA_BINARY, "run", "--backend", "ebpf", "--print-syscalls", "--state-dir", state.path});
+  e2e::Process agent(printing_agent(state));
   ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
   // The work happens at once, before Docker's start event can reach the agent.
   auto run = sh("docker run -d --network none " + e2e::image() + " sh -c 'cat /etc/da-marker; sleep 1'");
@@ -187,7 +192,7 @@ TEST(EbpfE2E, AProcessThatCallsItselfRuncIsStillCaptured) {
   E2E_REQUIRE_HARNESS();
   StateDir state;
   const std::string name = e2e::unique_name("runc-named");
-  e2e::Process agent({DA_BINARY, "run", "--backend", "ebpf", "--print-syscalls", "--state-dir", state.path});
+  e2e::Process agent(printing_agent(state));
   ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
   // The shell renames itself, then opens the marker with a builtin (no exec resets the name).
   auto run = sh("docker run -d --network none --name " + name + " " + e2e::image() +

@@ -133,6 +133,14 @@ static __always_inline int is_setup(struct task_struct* task) {
   return bpf_task_storage_get(&setup_tasks, task, 0, 0) != 0;
 }
 
+// Whether a call is runc's own, on the per-syscall path: runc names its setup tasks "runc:…",
+// so the name is compared first (the record holds it anyway) and only a task so named pays for
+// the storage lookup. The name alone never hides a call: the kernel-side mark decides.
+static __always_inline int is_runc_setup(struct task_struct* task, const char comm[16]) {
+  return comm[0] == 'r' && comm[1] == 'u' && comm[2] == 'n' && comm[3] == 'c' && comm[4] == ':' &&
+         is_setup(task);
+}
+
 // The pid namespace of `task` at the containers' level, or 0 when the task sits above it.
 static __always_inline struct pid_namespace* container_ns(struct task_struct* task) {
   struct pid* pid = task->thread_pid;
@@ -186,6 +194,10 @@ static __always_inline int emit(struct task_struct* task, __u32 container, __u32
       return 0;
     }
     bpf_get_current_comm(r->comm, sizeof r->comm);
+    if (is_runc_setup(task, r->comm)) {
+      bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+      return 0;
+    }
     fill_header(r, task, container, ns_pid, inum, nr, ret, args);
     bpf_ringbuf_submit(r, wakeup_flag());
     return 0;
@@ -195,6 +207,7 @@ static __always_inline int emit(struct task_struct* task, __u32 container, __u32
   struct da_syscall_record* r = bpf_map_lookup_elem(&scratch, &zero);
   if (!r) return 0;
   bpf_get_current_comm(r->comm, sizeof r->comm);
+  if (is_runc_setup(task, r->comm)) return 0;
   fill_header(r, task, container, ns_pid, inum, nr, ret, args);
   int found = 0;
 #pragma unroll
@@ -334,10 +347,6 @@ int BPF_PROG(on_sys_enter, struct pt_regs* regs, long id) {
     container = &pending;
   }
   if (!container) return 0;
-  if (is_setup(task)) {
-    // The exec that ends setup is the workload's first call; runc's own exit is not.
-    if (id == NR_EXIT || id == NR_EXIT_GROUP) return 0;
-  }
   unsigned long long args[6];
   read_args(regs, args);
   if (id == NR_EXECVE) emit_exec_args(args, args[0], args[1]);
@@ -354,14 +363,14 @@ int BPF_PROG(on_sys_exit, struct pt_regs* regs, long ret) {
   if (!container) return 0;
   int nr = (int)regs->orig_ax;
   if (nr < 0 || nr >= MAX_NR || nr == NR_EXIT || nr == NR_EXIT_GROUP) return 0;
-  const int exec_done = (nr == NR_EXECVE || nr == NR_EXECVEAT) && ret == 0;
-  if (is_setup(task)) {
-    if (!exec_done) return 0;
-    bpf_task_storage_delete(&setup_tasks, task);  // from here on it is the container's program
-  }
   unsigned long long args[6];
   read_args(regs, args);
-  if (exec_done) emit_exe(task);
+  if ((nr == NR_EXECVE || nr == NR_EXECVEAT) && ret == 0) {
+    // From here on it is the container's program (exec is rare: no need to look first). Its
+    // name is already the new program's, so this exec itself is emitted.
+    bpf_task_storage_delete(&setup_tasks, task);
+    emit_exe(task);
+  }
   emit(task, *container, ns_pid, inum, nr, ret, args);
   return 0;
 }
