@@ -36,6 +36,8 @@ class CaptureSession {
   void report_losses();
   // Stops capture (detaching), ships and consumes what is left; returns the summary line.
   std::string finish();
+  // After finish(): false if detection could not write a profile's changes.
+  bool profiles_saved() const { return !detection_ || detection_->profiles_saved(); }
 
  private:
   CaptureSession(const CaptureOptions& options, Console& console);

@@ -55,6 +55,7 @@ int detect_command(const DetectOptions& options) {
   stopper.join();
   console.line("read " + std::to_string(consumer.events()) + " events");
   console.line((*detection)->finish());
+  if (!(*detection)->profiles_saved()) code = 1;
   return code;
 }
 

@@ -45,7 +45,13 @@ Result<std::unique_ptr<DetectionPipeline>> DetectionPipeline::create(
   DetectionPipeline* self = p.get();
   p->detector_ = std::make_unique<Detector>(
       detector_config(options), &p->store_, [self](const Anomaly& a) { self->gate_.offer(a); },
-      [&console](const std::string& m) { console.line(m); });
+      [&console](const std::string& m) {
+        // Problems go to stderr, where a service's logs are read; progress to stdout.
+        if (m.starts_with("error:") || m.starts_with("warning:"))
+          console.error(m);
+        else
+          console.line(m);
+      });
   return p;
 }
 
@@ -110,7 +116,8 @@ void DetectionPipeline::on_capture_loss(const std::string& host, const std::stri
 std::string DetectionPipeline::finish() {
   if (finished_) return {};
   finished_ = true;
-  detector_->save_all();
+  const std::vector<std::string> unsaved = detector_->save_all();
+  profiles_saved_ = unsaved.empty();
   gate_.flush();
   dispatcher_.finish();
   std::string summary = std::to_string(detector_->anomalies_reported()) + " anomalies reported";
@@ -128,6 +135,7 @@ std::string DetectionPipeline::finish() {
   }
   for (const auto& p : detector_->summaries())
     summary += "\n  profile " + p.image + ": " + state_name(p.state) + ", " + p.progress_text;
+  for (const auto& line : unsaved) console_.error("error: " + line);
   return summary;
 }
 

@@ -27,6 +27,8 @@ class DetectionPipeline final : public EventHandler {
   void on_capture_loss(const std::string& host, const std::string& agent, uint64_t count) override;
   // Saves the profiles and delivers queued alerts; returns the summary lines.
   std::string finish();
+  // After finish(): false if a profile's changes could not be written (the command exits 1).
+  bool profiles_saved() const { return profiles_saved_; }
 
  private:
   DetectionPipeline(const DetectionOptions& options, Console& console);
@@ -37,6 +39,7 @@ class DetectionPipeline final : public EventHandler {
   AlertGate gate_;
   std::unique_ptr<Detector> detector_;
   bool finished_ = false;
+  bool profiles_saved_ = true;
 
   // Events of a container whose name and image have not arrived yet (the eBPF backend sees a
   // container's first process before Docker's start event): kept a while, then judged.

@@ -52,7 +52,7 @@ int capture_containers(const CaptureOptions& options, bool consume) {
   console.error("stopping: detaching from every process...");
   watcher.stop();
   console.line((*session)->finish());
-  return 0;
+  return (*session)->profiles_saved() ? 0 : 1;
 }
 
 }  // namespace

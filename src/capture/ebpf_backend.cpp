@@ -7,10 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
+#include <set>
 
 #include "capture/ebpf/syscall_capture.h"
 #include "capture/proc_scan.h"
@@ -143,10 +146,16 @@ Status EbpfBackend::start() {
 
 void EbpfBackend::poll_loop() {
   auto next_cleanup = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  auto next_check = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   while (running_) {
+    if (std::chrono::steady_clock::now() >= next_check) {
+      next_check = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      check_unconfirmed();
+    }
     if (std::chrono::steady_clock::now() >= next_cleanup) {
       // A process killed by a signal makes no exit_group: forget the ones that are gone.
       next_cleanup = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+      forget_dead_namespaces();
       std::lock_guard lock(mutex_);
       std::erase_if(exe_of_, [](const auto& p) { return kill(static_cast<pid_t>(p.first), 0) != 0 && errno == ESRCH; });
       std::erase_if(pending_exec_, [](const auto& p) { return kill(static_cast<pid_t>(p.first), 0) != 0 && errno == ESRCH; });
@@ -183,6 +192,8 @@ Status EbpfBackend::add_container(const ContainerTarget& target) {
     }
     pid_ns_of_[target.id] = *ns;
     pending_ns_.erase(*ns);
+    unconfirmed_.erase(*ns);
+    ignored_ns_.erase(*ns);  // ignored too early (a slow daemon): captured from now on
     // Processes already running: their executables, before any of them exits.
     for (pid_t pid : pids_in_container(target.id)) exe_of_.emplace(static_cast<uint32_t>(pid), read_exe(pid));
   }
@@ -300,15 +311,85 @@ std::string EbpfBackend::resolve_pending(uint32_t pid_ns, uint32_t pid) {
   for (const auto& [id, ns] : pid_ns_of_)
     if (ns == pid_ns) return pending_ns_[pid_ns] = id;
   auto id = container_id_of(static_cast<pid_t>(pid));
-  if (id) return pending_ns_[pid_ns] = *id;
+  if (id) {
+    // A Docker cgroup, but maybe another daemon's: ours must report it soon (check_unconfirmed).
+    unconfirmed_.emplace(pid_ns, std::chrono::steady_clock::now());
+    return pending_ns_[pid_ns] = *id;
+  }
   // Not a Docker container (another runtime), or this process is already gone: after a few
   // tries with other processes of the namespace, stop capturing it.
-  if (++pending_failures_[pid_ns] >= 64) {
-    uint32_t key = pid_ns;
-    if (skeleton_) bpf_map__delete_elem(skeleton_->maps.targets, &key, sizeof key, 0);
-    pending_ns_[pid_ns] = "";
-  }
+  if (++pending_failures_[pid_ns] >= 64)
+    ignore_namespace(pid_ns, "its processes are in no Docker container's cgroup (another runtime?)");
   return "";
+}
+
+void EbpfBackend::ignore_namespace(uint32_t pid_ns, const std::string& why) {
+  uint32_t key = pid_ns, value = DA_IGNORED_CONTAINER;
+  if (skeleton_ &&
+      bpf_map__update_elem(skeleton_->maps.targets, &key, sizeof key, &value, sizeof value, BPF_ANY))
+    bpf_map__delete_elem(skeleton_->maps.targets, &key, sizeof key, 0);  // map full: at least stop
+  else
+    ignored_ns_.insert(pid_ns);
+  pending_ns_[pid_ns] = "";
+  pending_failures_.erase(pid_ns);
+  observer_.warning("not capturing pid namespace " + std::to_string(pid_ns) + ": " + why);
+}
+
+void EbpfBackend::check_unconfirmed() {
+  // Docker's start event follows the first exec by well under a second; 30 s is for a
+  // daemon under load.
+  constexpr auto kConfirmWithin = std::chrono::seconds(30);
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  for (auto it = unconfirmed_.begin(); it != unconfirmed_.end();) {
+    if (now - it->second < kConfirmWithin) {
+      ++it;
+      continue;
+    }
+    const auto named = pending_ns_.find(it->first);
+    const std::string id = named != pending_ns_.end() ? named->second.substr(0, 12) : "?";
+    ignore_namespace(it->first, "its cgroup names container " + id + ", which the Docker daemon "
+                     "watched did not report in 30 s (another daemon or runtime)");
+    it = unconfirmed_.erase(it);
+  }
+}
+
+void EbpfBackend::forget_dead_namespaces() {
+  {
+    std::lock_guard lock(mutex_);
+    if (ignored_ns_.empty() && pending_ns_.empty()) return;
+  }
+  std::set<uint32_t> live;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    if (auto ns = pid_namespace_of(entry.path().string() + "/ns/pid")) live.insert(*ns);
+  }
+  if (ec) return;  // no /proc listing: forget nothing rather than everything
+  std::lock_guard lock(mutex_);
+  for (auto it = ignored_ns_.begin(); it != ignored_ns_.end();) {
+    if (live.contains(*it)) {
+      ++it;
+      continue;
+    }
+    uint32_t key = *it;  // the map has room for DA_MAX_CONTAINERS namespaces
+    if (skeleton_) bpf_map__delete_elem(skeleton_->maps.targets, &key, sizeof key, 0);
+    it = ignored_ns_.erase(it);
+  }
+  for (auto it = pending_ns_.begin(); it != pending_ns_.end();) {
+    if (live.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    // Started by the kernel side, never confirmed, now gone: free its slot in the map too
+    // (a confirmed one left pending_ns_ in add_container and leaves the map in remove_container).
+    uint32_t key = it->first;
+    if (skeleton_) bpf_map__delete_elem(skeleton_->maps.targets, &key, sizeof key, 0);
+    it = pending_ns_.erase(it);
+  }
+  std::erase_if(pending_failures_, [&](const auto& p) { return !live.contains(p.first); });
+  std::erase_if(unconfirmed_, [&](const auto& p) { return !live.contains(p.first); });
 }
 
 std::vector<uint64_t> EbpfBackend::lost_per_cpu() {

@@ -7,9 +7,11 @@
 // src/capture/ebpf/syscall_capture.h; this file loads it (bpftool skeleton) and turns records
 // into SyscallEvents with the same decoding as the ptrace backend.
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -48,6 +50,13 @@ class EbpfBackend final : public CaptureBackend {
   void poll_loop();
   // The container of a record the kernel side tagged DA_PENDING_CONTAINER; "" if none.
   std::string resolve_pending(uint32_t pid_ns, uint32_t pid);
+  // A namespace that is no container of our Docker daemon: the kernel side stops capturing it
+  // and does not start it again at its next exec. mutex_ held.
+  void ignore_namespace(uint32_t pid_ns, const std::string& why);
+  // Poll thread: namespaces Docker has not confirmed in time are ignored (about once a second);
+  // entries of namespaces whose processes are all gone are dropped (once a minute).
+  void check_unconfirmed();
+  void forget_dead_namespaces();
   std::vector<uint64_t> lost_per_cpu();
 
   EventChannel& channel_;
@@ -67,6 +76,10 @@ class EbpfBackend final : public CaptureBackend {
   // start event): the container id found in their cgroup, or "" when not a Docker container.
   std::unordered_map<uint32_t, std::string> pending_ns_;
   std::unordered_map<uint32_t, int> pending_failures_;
+  // Pending namespaces named only by their cgroup, and since when: Docker's start event
+  // (add_container) confirms them. Another dockerd's containers have Docker cgroups too.
+  std::unordered_map<uint32_t, std::chrono::steady_clock::time_point> unconfirmed_;
+  std::set<uint32_t> ignored_ns_;  // marked DA_IGNORED_CONTAINER in the kernel's map
   uint64_t unattributed_ = 0;  // events of such namespaces that belong to no Docker container
 
   // Poll thread only.

@@ -30,10 +30,17 @@ Status write_file_atomically(const std::filesystem::path& path, std::string_view
     ::unlink(temp.c_str());
     return Error{"cannot sync " + temp.string() + ": " + why};
   }
-  ::close(fd);
+  if (::close(fd) != 0) {  // a network file system may report a failed write only here
+    const std::string why = std::strerror(errno);
+    ::unlink(temp.c_str());
+    return Error{"cannot write " + temp.string() + ": " + why};
+  }
   std::error_code ec;
   std::filesystem::rename(temp, path, ec);
-  if (ec) return Error{"cannot replace " + path.string() + ": " + ec.message()};
+  if (ec) {
+    ::unlink(temp.c_str());  // no stale half-way file left beside the real one
+    return Error{"cannot replace " + path.string() + ": " + ec.message()};
+  }
   return ok_status();
 }
 

@@ -491,10 +491,25 @@ void Detector::save(ImageState& image) {
     return;
   }
   auto mtime = store_->save(image.profile);
+  const std::string what = std::string(state_name(image.profile.state)) + " profile of " +
+                           image.profile.image;
   if (!mtime) {
-    log_("warning: cannot save the profile of " + image.profile.image + ": " + mtime.error().message);
-    return;  // stays dirty: tried again at the next interval
+    // Stays dirty: tried again every save interval. Loud, but not a line every 10 seconds.
+    const std::string problem = what + " (" + mtime.error().message + ")";
+    const int64_t every = std::max<int64_t>(1, 60 / std::max<int64_t>(1, config_.save_interval_seconds));
+    ++image.save_failures;
+    if (image.save_failures == 1 || problem != image.save_error || image.save_failures % every == 0)
+      log_("error: cannot save the " + problem + ", attempt " + std::to_string(image.save_failures) +
+           "; trying again every " + std::to_string(config_.save_interval_seconds) +
+           " s (a restart before it works loses what changed)");
+    image.save_error = problem;
+    return;
   }
+  if (image.save_failures)
+    log_("saved the " + what + " after " + std::to_string(image.save_failures) +
+         " failed attempts");
+  image.save_failures = 0;
+  image.save_error.clear();
   image.saved_mtime = *mtime;
   image.dirty = false;
 }
@@ -563,9 +578,16 @@ void Detector::tick() {
   }
 }
 
-void Detector::save_all() {
-  for (auto& [id, image] : images_)
-    if (image->dirty) save(*image);
+std::vector<std::string> Detector::save_all() {
+  std::vector<std::string> unsaved;
+  for (auto& [id, image] : images_) {
+    if (!image->dirty) continue;
+    save(*image);
+    if (image->dirty)
+      unsaved.push_back("the " + image->save_error +
+                        " is not on disk: what changed since its last save is lost");
+  }
+  return unsaved;
 }
 
 }  // namespace da

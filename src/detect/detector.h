@@ -61,8 +61,9 @@ class Detector {
   void observe(const SyscallEvent& event, const std::string& host, const ContainerMeta& container);
   // Lifecycle (learning -> stable), periodic saving, progress lines, noticing reset/import.
   void tick();
-  // Writes every changed profile (at exit).
-  void save_all();
+  // Writes every changed profile (at exit). Returns one line per profile that is still not on
+  // disk after this last try (say, the disk is full), so the caller can say so and fail.
+  std::vector<std::string> save_all();
 
   std::vector<ProfileSummary> summaries() const;
   uint64_t anomalies_reported() const { return anomalies_; }
@@ -78,6 +79,10 @@ class Detector {
     std::optional<std::filesystem::file_time_type> saved_mtime;  // of the file we wrote/read
     int64_t last_save = 0;
     int64_t last_progress = 0;
+    // Failed saves in a row and the last reason: retried every interval, reported loudly on
+    // the first failure, on a new reason and about once a minute, and when it works again.
+    int64_t save_failures = 0;
+    std::string save_error;
   };
   struct ThreadState {
     int32_t pid = 0;

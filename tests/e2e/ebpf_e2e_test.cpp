@@ -1,8 +1,10 @@
 // The eBPF backend end to end (privileged: loads BPF): it follows containers and docker exec
 // like the ptrace backend, without stopping anyone; the same workload gives the same syscall
 // sequence per thread under both backends; lost events are counted and alerted; a process
-// cannot hide by calling itself runc.
+// cannot hide by calling itself runc; another runtime's namespaces are let go in the kernel.
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -77,6 +79,34 @@ std::string capture_workload(const std::string& backend, const std::string& stat
   EXPECT_EQ(agent.terminate(), 0) << agent.output();
   sh("docker rm -f " + *container + " >/dev/null");
   return agent.output();
+}
+
+// A cgroup named like a Docker container's ("…/docker/<id>"), in the first hierarchy that
+// takes processes here (cgroup v1's pids, or v2); "" if none.
+std::string docker_named_cgroup(const std::string& top, const std::string& id) {
+  for (const std::string root : {"/sys/fs/cgroup/pids", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
+    if (!std::filesystem::exists(root + "/cgroup.procs")) continue;
+    const std::string dir = root + "/" + top + "/docker/" + id;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (!ec) return dir;
+  }
+  return "";
+}
+
+// Whether the kernel side's namespace map marks this pid namespace as ignored.
+bool ignored_in_kernel(ino_t pid_ns) {
+  auto dump = sh("bpftool -j map dump name targets 2>/dev/null");
+  auto entries = nlohmann::json::parse(dump.output, nullptr, false);
+  if (!entries.is_array()) return false;
+  for (const auto& e : entries) {
+    // With BTF, bpftool adds the decoded key and value under "formatted".
+    const auto& kv = e.contains("formatted") ? e["formatted"] : e;
+    if (kv["key"].is_number() && kv["key"].get<uint64_t>() == pid_ns && kv["value"].is_number() &&
+        kv["value"].get<uint64_t>() == 0xfffffffeu)
+      return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -219,4 +249,41 @@ TEST(EbpfE2E, AProcessThatCallsItselfRuncIsStillCaptured) {
   // runc's setup before it execs the entrypoint is not the container's workload.
   EXPECT_EQ(first_call, "execve sh") << agent.output();
   sh("docker rm -f " + name + " >/dev/null");
+}
+
+TEST(EbpfE2E, NamespacesOfAnotherDaemonOrRuntimeAreLetGoInTheKernel) {
+  // Issue 11: a second dockerd's containers (15 M syscalls in 11 min) were captured in the
+  // kernel and thrown away in user space, for ever. A process that enters a new pid namespace as
+  // runc does (forked into it from outside, then exec) is captured as pending at first; in a
+  // cgroup named like a container the watched daemon never reports, it is let go after 30 s;
+  // in no Docker cgroup, after a few tries. The kernel side then keeps both out.
+  E2E_REQUIRE_HARNESS();
+  StateDir state;
+  const std::string top = e2e::unique_name("da-e2e-foreign");
+  const std::string fake_id = trim(sh("printf %s " + top + " | sha256sum | cut -c1-64").output);
+  const std::string cgroup = docker_named_cgroup(top, fake_id);
+  ASSERT_FALSE(cgroup.empty()) << "no cgroup hierarchy takes processes here";
+  e2e::Process agent({DA_BINARY, "run", "--backend", "ebpf", "--state-dir", state.path});
+  ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
+  const std::string loop = "while :; do cat /proc/version >/dev/null; done";
+  e2e::Process other_daemon({"/bin/sh", "-c", "echo $$ > " + cgroup + "/cgroup.procs && exec unshare "
+                             "--pid --fork --kill-child sh -c '" + loop + "'"});
+  e2e::Process other_runtime({"/usr/bin/unshare", "--pid", "--fork", "--kill-child", "sh", "-c", loop});
+  EXPECT_TRUE(agent.wait_for_output("its processes are in no Docker container's cgroup", 15s))
+      << agent.output();
+  EXPECT_TRUE(agent.wait_for_output("its cgroup names container " + fake_id.substr(0, 12), 45s))
+      << agent.output();
+  for (const e2e::Process* p : {&other_daemon, &other_runtime}) {
+    struct stat st{};
+    ASSERT_EQ(stat(("/proc/" + std::to_string(p->pid()) + "/ns/pid_for_children").c_str(), &st), 0);
+    EXPECT_TRUE(ignored_in_kernel(st.st_ino)) << st.st_ino << "\n"
+                                              << sh("bpftool map dump name targets").output;
+  }
+  for (e2e::Process* p : {&other_daemon, &other_runtime}) {
+    ::kill(p->pid(), SIGKILL);  // unshare --fork ignores SIGTERM; --kill-child takes the loop along
+    p->terminate();
+  }
+  EXPECT_EQ(agent.terminate(), 0) << agent.output();
+  std::filesystem::path dir = cgroup;  // rmdir, leaf first: a cgroup is no ordinary directory
+  for (int i = 0; i < 3; ++i, dir = dir.parent_path()) ::rmdir(dir.c_str());
 }

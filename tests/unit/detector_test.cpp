@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/syscall.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
@@ -281,6 +282,34 @@ TEST_F(DetectorTest, ProfilesSurviveARestart) {
   EXPECT_TRUE(anomalies_.empty());
   d->observe(open_file(100, "/root/.ssh/id_rsa"), "host1", kWeb);
   EXPECT_EQ(anomalies_.size(), 1u);
+}
+
+TEST_F(DetectorTest, AProfileThatCannotBeSavedIsRetriedAndReportedAtExit) {
+  // Issue 11: with the disk full, a stable profile never reached disk and exit said nothing.
+  // A directory where the temporary file goes makes every save fail, even for root.
+  const fs::path profile_file = store_->path_for(kWeb.image_id);
+  const fs::path blocker = profile_file.string() + ".tmp";
+  fs::create_directories(blocker / "inside");
+  auto d = make_detector();
+  learn_until_stable(*d);
+  auto lines_with = [this](const std::string& text) {
+    return std::count_if(log_.begin(), log_.end(),
+                         [&](const std::string& l) { return l.find(text) != std::string::npos; });
+  };
+  // Retried every interval, but reported once while learning and once more when it is stable.
+  EXPECT_EQ(lines_with("error: cannot save the learning profile of shop/web:1.0"), 1);
+  EXPECT_EQ(lines_with("error: cannot save the stable profile of shop/web:1.0"), 1);
+  std::vector<std::string> unsaved = d->save_all();
+  ASSERT_EQ(unsaved.size(), 1u);
+  EXPECT_NE(unsaved[0].find("stable profile of shop/web:1.0"), std::string::npos) << unsaved[0];
+  EXPECT_NE(unsaved[0].find("not on disk"), std::string::npos) << unsaved[0];
+
+  fs::remove_all(blocker);  // space again: the next interval's try works and says so
+  now_ += 2;
+  d->tick();
+  EXPECT_EQ(lines_with("saved the stable profile of shop/web:1.0 after"), 1);
+  EXPECT_TRUE(fs::is_regular_file(profile_file));
+  EXPECT_TRUE(d->save_all().empty());
 }
 
 TEST_F(DetectorTest, RemovingTheFileResetsTheProfile) {

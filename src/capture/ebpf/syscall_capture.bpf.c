@@ -97,14 +97,16 @@ static __always_inline void count_lost(void) {
 }
 
 // The container index of the current task, or NULL when it is not monitored. *inum is set
-// whenever the task is at the containers' level.
+// whenever the task is at the containers' level, in a namespace not known to be ignored.
 static __always_inline __u32* current_target(struct task_struct* task, __u32* ns_pid, __u32* inum) {
   struct pid* pid = task->thread_pid;
   unsigned int level = pid->level;
   *inum = 0;
   if (level < target_level || target_level > 31) return 0;
-  *inum = pid->numbers[target_level].ns->ns.inum;
-  __u32* index = bpf_map_lookup_elem(&targets, inum);
+  __u32 ns = pid->numbers[target_level].ns->ns.inum;
+  __u32* index = bpf_map_lookup_elem(&targets, &ns);
+  if (index && *index == DA_IGNORED_CONTAINER) return 0;  // *inum 0: not started as pending
+  *inum = ns;
   if (!index) return 0;
   if (level == target_level) {
     *ns_pid = pid->numbers[target_level].nr;

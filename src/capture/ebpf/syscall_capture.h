@@ -11,6 +11,10 @@
 /* Container index of a pid namespace the kernel side started capturing on its own: runc
  * exec'd a container's first process before Docker's start event let user space add it. */
 #define DA_PENDING_CONTAINER 0xffffffffu
+/* A pid namespace user space found to be no container of its Docker daemon (another runtime,
+ * another dockerd): kept in the map so the kernel side neither captures it nor starts it again
+ * as pending at its next exec. */
+#define DA_IGNORED_CONTAINER 0xfffffffeu
 
 enum da_record_type {
   DA_RECORD_SYSCALL = 1, /* one completed syscall */
