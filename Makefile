@@ -1,10 +1,14 @@
 # The two commands of the README: `make run` and `make test`. `make` alone builds.
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
+# The sanitizer build (clang, ASan + UBSan, libFuzzer targets) and how long `make fuzz` runs
+# each target (seconds).
+SAN_DIR ?= build-san
+FUZZ_SECONDS ?= 600
 # Extra arguments for `make run`, e.g. make run ARGS="--print-syscalls --redis redis://127.0.0.1:6379"
 ARGS ?=
 
-.PHONY: all deps build run test unit e2e bench bench-realsw clean
+.PHONY: all deps build run test unit e2e sanitize sanitize-build fuzz bench bench-realsw clean
 
 all: build
 
@@ -29,6 +33,21 @@ e2e: build
 test: build
 	ctest --test-dir $(BUILD_DIR) -L unit --output-on-failure
 	bash tests/harness/run-e2e.sh $(BUILD_DIR)
+	@$(MAKE) --no-print-directory sanitize
+
+sanitize-build: deps
+	@CC=clang CXX=clang++ cmake -S . -B $(SAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DDA_BUILD_FUZZ=ON -DDA_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(SAN_DIR) -j $(JOBS) --target unit_tests docker-anomalies fuzz_all
+
+# The unit tests under ASan and UBSan, then every fuzz target for a few seconds.
+sanitize: sanitize-build
+	ctest --test-dir $(SAN_DIR) -L unit --output-on-failure
+	bash fuzz/run.sh $(SAN_DIR) 10
+
+# Every fuzz target for FUZZ_SECONDS (numbers in docs/reliability.md).
+fuzz: sanitize-build
+	bash fuzz/run.sh $(SAN_DIR) $(FUZZ_SECONDS)
 
 # Scoring throughput (Google Benchmark), capture overhead, then detection on real software
 # (root: a private dockerd; the last takes about 50 minutes per backend).
@@ -41,4 +60,4 @@ bench-realsw: build
 	bash bench/real-software.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(SAN_DIR)

@@ -440,8 +440,7 @@ class PtraceTracer {
 };
 
 PtraceBackend::PtraceBackend(EventChannel& channel, CaptureObserver& observer)
-    : channel_(channel), observer_(observer),
-      tracer_(std::make_unique<PtraceTracer>(channel, observer)) {}
+    : observer_(observer), tracer_(std::make_unique<PtraceTracer>(channel, observer)) {}
 
 PtraceBackend::~PtraceBackend() { stop(); }
 

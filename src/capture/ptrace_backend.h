@@ -39,9 +39,8 @@ class PtraceBackend final : public CaptureBackend {
   bool run_on_tracer(std::function<void(PtraceTracer&)> command);
   void tracer_main();
 
-  EventChannel& channel_;
   CaptureObserver& observer_;
-  std::unique_ptr<PtraceTracer> tracer_;
+  std::unique_ptr<PtraceTracer> tracer_;  // pushes into the channel
   std::thread thread_;
   std::atomic<pthread_t> thread_handle_{};
   std::atomic<bool> running_{false};

@@ -24,7 +24,8 @@ std::string format_probability(double p) {
 Convergence convergence(const ImageProfile& p, const LearningSettings& s, int64_t now) {
   Convergence c;
   c.estimate = 0;
-  for (const auto& [key, program] : p.programs) {
+  for (const auto& entry : p.programs) {
+    const auto& program = entry.second;  // a structured binding cannot be captured before C++20's clang 16
     auto consider = [&](const NoveltyWindow& w, const char* what) {
       if (now - w.last_event() >= s.idle_seconds || w.events(now) == 0) return false;
       const double e = w.estimate(now);
