@@ -29,6 +29,9 @@ Result<RedisUrl> parse_redis_url(std::string_view url) {
     const std::string_view name = colon == std::string_view::npos ? std::string_view{} : url.substr(0, colon);
     const bool plain = !name.empty() && name.size() < 16 &&
                        name.find_first_not_of("abcdefghijklmnopqrstuvwxyz+") == std::string_view::npos;
+    if (name == "rediss")  // Debian 12's hiredis has no TLS: a local stunnel client carries it
+      return Error{"rediss:// is not supported directly: run an stunnel client beside the agent "
+                   "and give --redis redis://127.0.0.1:<its port> (docs/redis-tls.md)"};
     const std::string got = plain ? "scheme '" + std::string(name) + "'" : "no redis:// scheme";
     return Error{"invalid Redis URL (" + got + "): expected redis://host:port[/db]"};
   }

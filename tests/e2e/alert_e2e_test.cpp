@@ -21,18 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int free_port() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
-
 struct Workdir {
   std::string path;
   Workdir() : path(::testing::TempDir() + e2e::unique_name("da-alerts")) { fs::create_directories(path); }
@@ -83,7 +71,7 @@ TEST(AlertE2E, AlertTestDeliversEmailOverStartTlsWithAuthAndTheWebhookAndJson) {
   E2E_REQUIRE_HARNESS();
   Workdir work;
   make_certificate(work.path);
-  const int smtp_port = free_port(), http_port = free_port();
+  const int smtp_port = e2e::free_port(), http_port = e2e::free_port();
   e2e::Process smtp({"/usr/bin/python3", harness("smtp_sink.py"), std::to_string(smtp_port), work.path + "/mail",
                      "--starttls", work.path + "/cert.pem", work.path + "/key.pem", "--require-tls",
                      "--auth", "alice:s3cret"});
@@ -121,7 +109,7 @@ TEST(AlertE2E, AlertTestDeliversEmailOverStartTlsWithAuthAndTheWebhookAndJson) {
   EXPECT_NE(sent_headers.find("X-Team: ops"), std::string::npos) << sent_headers;
 
   // Implicit TLS (smtps://) works too.
-  const int smtps_port = free_port();
+  const int smtps_port = e2e::free_port();
   e2e::Process smtps({"/usr/bin/python3", harness("smtp_sink.py"), std::to_string(smtps_port), work.path + "/smtps-mail",
                       "--smtps", work.path + "/cert.pem", work.path + "/key.pem"});
   ASSERT_TRUE(smtps.wait_for_output("ready", 15s)) << smtps.output();
@@ -144,7 +132,7 @@ TEST(AlertE2E, AlertTestDeliversEmailOverStartTlsWithAuthAndTheWebhookAndJson) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("FAILED  email"), std::string::npos) << r.output;
   // A webhook answering 500 is a failure too.
-  const int refusing_port = free_port();
+  const int refusing_port = e2e::free_port();
   e2e::Process refusing({"/usr/bin/python3", harness("http_sink.py"), std::to_string(refusing_port),
                          work.path + "/refused", "--status", "500"});
   ASSERT_TRUE(refusing.wait_for_output("ready", 15s)) << refusing.output();
@@ -156,7 +144,7 @@ TEST(AlertE2E, AlertTestDeliversEmailOverStartTlsWithAuthAndTheWebhookAndJson) {
 TEST(AlertE2E, LiveAnomalyArrivesByEmailWithFullContextAfterA30SecondOutage) {
   E2E_REQUIRE_HARNESS();
   Workdir work;
-  const int smtp_port = free_port();
+  const int smtp_port = e2e::free_port();
   const std::string name = e2e::unique_name("mailme");
   const std::string image = e2e::image();
   // The SMTP server is down when the anomaly happens.

@@ -242,3 +242,52 @@ TEST(DetectE2E, ADetectorRecreatesAConsumerGroupRedisLost) {
   EXPECT_EQ(detector.terminate(), 0) << detector.output();
   sh("redis-cli -u " + e2e::redis_url() + " DEL " + stream + " >/dev/null");
 }
+
+TEST(DetectE2E, AFullStateDiskIsReportedRetriedAndNamedAtExit) {
+  // Issue 11, fault injection: the state dir on a disk that fills up. Saves fail loudly and are
+  // retried, work again once there is room (and say so), and a profile still not on disk at
+  // exit is named and makes `run` exit 1. Learning stays on (long minimum) so the profile keeps
+  // changing and every save matters.
+  E2E_REQUIRE_HARNESS();
+  TempDir state;
+  const std::string disk = state.path + "/disk";
+  std::filesystem::create_directories(disk);
+  ASSERT_EQ(sh("mount -t tmpfs -o size=1m da-e2e-full " + disk).exit_code, 0);
+  struct Unmount {
+    std::string path;
+    ~Unmount() { sh("umount -l " + path); }
+  } unmount{disk};
+  const std::string fill = "dd if=/dev/zero of=" + disk + "/fill bs=64k 2>/dev/null; sync";
+  ASSERT_EQ(sh("mkdir -p " + disk + "/profiles").exit_code, 0);  // what the agent makes at start
+  sh(fill);
+  const std::string image = e2e::image();
+  e2e::Process agent({DA_BINARY, "run", "--state-dir", disk, "--alert-json", state.path + "/alerts.jsonl",
+                      "--learn-min-seconds", "600", "--learn-max-seconds", "1200"});
+  ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
+  const std::string name = e2e::unique_name("fulldisk");
+  auto run = sh("docker run -d --network none --name " + name + " " + image +
+                " sh -c 'while true; do cat /etc/da-marker >/dev/null; sleep 0.2; done'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string failed = "error: cannot save the learning profile of " + image;
+  ASSERT_TRUE(agent.wait_for_output(failed, 30s)) << agent.output();
+  EXPECT_NE(agent.output().find("No space left on device"), std::string::npos) << agent.output();
+
+  sh("rm -f " + disk + "/fill");
+  ASSERT_TRUE(agent.wait_for_output("saved the learning profile of " + image + " after", 20s)) << agent.output();
+  EXPECT_FALSE(std::filesystem::is_empty(disk + "/profiles"));
+
+  sh(fill);  // full again: the next save fails, and so does the last one at exit
+  auto failures = [&] {
+    const std::string out = agent.output();
+    int n = 0;
+    for (size_t at = out.find(failed); at != std::string::npos; at = out.find(failed, at + 1)) ++n;
+    return n;
+  };
+  const auto until = std::chrono::steady_clock::now() + 20s;
+  while (failures() < 2 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(failures(), 2) << agent.output();
+  EXPECT_EQ(agent.terminate(), 1) << agent.output();
+  EXPECT_NE(agent.output().find("profile of " + image + " (") , std::string::npos) << agent.output();
+  EXPECT_NE(agent.output().find("is not on disk"), std::string::npos) << agent.output();
+  sh("docker rm -f " + name + " >/dev/null");
+}

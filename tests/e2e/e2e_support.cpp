@@ -1,6 +1,8 @@
 #include "e2e_support.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -109,6 +111,22 @@ int tracer_pid_of(pid_t pid) {
 
 std::vector<pid_t> container_pids(const std::string& container_id) {
   return da::pids_in_container(container_id);
+}
+
+}  // namespace e2e
+
+namespace e2e {
+
+int free_port() {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  close(s);
+  return ntohs(a.sin_port);
 }
 
 }  // namespace e2e

@@ -33,6 +33,8 @@ struct Shell {
 Shell sh(const std::string& command);
 std::string trim(std::string s);
 std::string unique_name(const std::string& prefix);
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int free_port();
 
 // The agent binary running in the background, its output collected in a file.
 class Process {

@@ -35,6 +35,13 @@ TEST(RedisUrl, RejectsBadInput) {
   EXPECT_FALSE(parse_redis_url("redis://h:6379/x"));
 }
 
+TEST(RedisUrl, TlsPointsToTheStunnelClient) {
+  auto tls = parse_redis_url("rediss://redis.example.org:6380");
+  ASSERT_FALSE(tls);
+  EXPECT_NE(tls.error().message.find("stunnel"), std::string::npos) << tls.error().message;
+  EXPECT_NE(tls.error().message.find("docs/redis-tls.md"), std::string::npos);
+}
+
 }  // namespace da
 
 namespace da {
