@@ -2,6 +2,7 @@
 // redis-server, and the stream decoded by another msgpack implementation (Python's).
 // A Redis that speaks TLS only is reached through an stunnel client.
 #include <nlohmann/json.hpp>
+#include <signal.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -238,4 +239,50 @@ TEST(CaptureE2E, EventsReachARedisThatOnlySpeaksTlsThroughAnStunnelClient) {
   stunnel.terminate();
   redis.terminate();
   sh("rm -rf " + dir);
+}
+
+TEST(CaptureE2E, AKilledPtraceAgentLeavesNoProcessTracedOrStopped) {
+  // Issue 11, fault injection: kill -9 of the ptrace agent while it traces a busy container,
+  // five times over. The kernel detaches the tracees of a dead tracer; none may be left traced
+  // or stopped, and the workload goes on.
+  E2E_REQUIRE_HARNESS();
+  const std::string name = e2e::unique_name("kill9");
+  const std::string id = start_container(
+      name, "while true; do cat /etc/hostname >/dev/null; echo x >> /tmp/beats; sleep 0.01; done");
+  ASSERT_FALSE(id.empty());
+  const std::string state = ::testing::TempDir() + e2e::unique_name("state");
+  auto beats = [&] { return std::atol(trim(sh("docker exec " + name + " sh -c 'wc -l < /tmp/beats'").output).c_str()); };
+  for (int round = 0; round < 5; ++round) {
+    e2e::Process agent({DA_BINARY, "run", "--backend", "ptrace", "--state-dir", state});
+    ASSERT_TRUE(agent.wait_for_output("Monitoring container: " + id.substr(0, 12), 15s)) << agent.output();
+    bool traced = false;
+    for (int i = 0; i < 100 && !traced; ++i) {
+      // The tracer is one of the agent's threads: TracerPid names that thread, not the agent.
+      for (pid_t pid : e2e::container_pids(id)) traced |= e2e::tracer_pid_of(pid) > 0;
+      if (!traced) std::this_thread::sleep_for(100ms);
+    }
+    std::string seen;
+    for (pid_t pid : e2e::container_pids(id))
+      seen += " " + std::to_string(pid) + ":" + std::to_string(e2e::tracer_pid_of(pid));
+    ASSERT_TRUE(traced) << "pid:tracer" << seen << "\n" << agent.output();
+    ::kill(agent.pid(), SIGKILL);
+    agent.terminate();  // reaps it
+    std::this_thread::sleep_for(300ms);
+    for (pid_t pid : e2e::container_pids(id)) {
+      EXPECT_EQ(e2e::tracer_pid_of(pid), 0) << "round " << round << ", pid " << pid;
+      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+      std::string line;
+      std::getline(stat, line);
+      const auto close = line.rfind(')');
+      if (close != std::string::npos && close + 2 < line.size()) {
+        EXPECT_TRUE(line[close + 2] != 't' && line[close + 2] != 'T')
+            << "round " << round << ", pid " << pid << " is stopped: " << line;
+      }
+    }
+    const long before = beats();
+    std::this_thread::sleep_for(500ms);
+    EXPECT_GT(beats(), before) << "round " << round << ": the workload stopped";
+  }
+  remove_container(name);
+  sh("rm -rf " + state);
 }

@@ -113,10 +113,6 @@ std::vector<pid_t> container_pids(const std::string& container_id) {
   return da::pids_in_container(container_id);
 }
 
-}  // namespace e2e
-
-namespace e2e {
-
 int free_port() {
   int s = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
