@@ -16,20 +16,11 @@
 namespace {
 
 da::SyscallEvent call(int nr, std::vector<da::ArgValue> args = {}, int64_t ret = 0) {
-  da::SyscallEvent e;
-  e.timestamp_ns = 1'800'000'000ULL * 1'000'000'000ULL;
-  e.container_id = std::string(64, 'c');
-  e.pid = e.tid = 100;
-  e.ns_pid = 1;
-  e.comm = "worker";
-  e.exe = "/usr/bin/worker";
-  e.syscall_nr = nr;
-  e.args = std::move(args);
-  e.ret = ret;
-  return e;
+  return da::fuzz::worker_call(1'800'000'000, 100, nr, std::move(args), ret);
 }
 
 }  // namespace
+
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto profile = da::decode_profile({reinterpret_cast<const char*>(data), size});

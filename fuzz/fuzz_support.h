@@ -9,6 +9,9 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "core/syscall_event.h"
 
 namespace da::fuzz {
 
@@ -27,6 +30,24 @@ inline std::filesystem::path write_scratch(const std::string& name, std::string_
   const auto path = scratch_dir() / name;
   std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   return path;
+}
+
+// One call of a worker process in container "ccc…" (targets and seeds build events alike).
+inline SyscallEvent worker_call(int64_t second, int32_t pid, int nr, std::vector<ArgValue> args = {},
+                                int64_t ret = 0) {
+  SyscallEvent e;
+  e.timestamp_ns = static_cast<uint64_t>(second) * 1'000'000'000ULL;
+  e.container_id = std::string(64, 'c');
+  e.pid = e.tid = pid;
+  e.ns_pid = 7;
+  e.ppid = 1;
+  e.uid = 0;
+  e.comm = "worker";
+  e.exe = "/usr/bin/worker";
+  e.syscall_nr = nr;
+  e.args = std::move(args);
+  e.ret = ret;
+  return e;
 }
 
 // A broken invariant is a finding like a crash: say which, then abort so libFuzzer keeps the input.

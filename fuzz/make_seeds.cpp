@@ -16,6 +16,7 @@
 #include "core/json_text.h"
 #include "detect/detector.h"
 #include "detect/profile_store.h"
+#include "fuzz_support.h"
 #include "transport/wire_format.h"
 
 namespace fs = std::filesystem;
@@ -24,22 +25,10 @@ using namespace da;
 namespace {
 
 const ContainerMeta kWeb{"web", "shop/web:1.0", "sha256:aaaa0000000000000000000000000000"};
-const std::string kContainer(64, 'c');
+const std::string kContainer(64, 'c');  // the container of fuzz::worker_call
 
 SyscallEvent call(int64_t second, int32_t pid, int nr, std::vector<ArgValue> args = {}, int64_t ret = 0) {
-  SyscallEvent e;
-  e.timestamp_ns = static_cast<uint64_t>(second) * 1'000'000'000ULL;
-  e.container_id = kContainer;
-  e.pid = e.tid = pid;
-  e.ns_pid = 7;
-  e.ppid = 1;
-  e.uid = 0;
-  e.comm = "worker";
-  e.exe = "/usr/bin/worker";
-  e.syscall_nr = nr;
-  e.args = std::move(args);
-  e.ret = ret;
-  return e;
+  return fuzz::worker_call(second, pid, nr, std::move(args), ret);
 }
 
 // A worker's loop: open a config, read, reply on a socket, sleep.
