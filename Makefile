@@ -49,11 +49,13 @@ sanitize: sanitize-build
 fuzz: sanitize-build
 	bash fuzz/run.sh $(SAN_DIR) $(FUZZ_SECONDS)
 
-# Scoring throughput (Google Benchmark), capture overhead, then detection on real software
-# (root: a private dockerd; the last takes about 50 minutes per backend).
+# Scoring throughput (Google Benchmark), capture overhead on a syscall loop and on redis and
+# nginx under load, then detection on real software (root: a private dockerd; the last takes
+# about 50 minutes per backend).
 bench: build
 	$(BUILD_DIR)/bench/scoring_bench --benchmark_min_time=1
 	bash bench/run-overhead.sh $(BUILD_DIR)
+	bash bench/services-overhead.sh $(BUILD_DIR) 3 untraced ebpf ptrace_floor ptrace
 	bash bench/real-software.sh $(BUILD_DIR)
 
 bench-realsw: build

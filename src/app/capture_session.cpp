@@ -17,12 +17,19 @@ namespace da {
 class CountingHandler final : public EventHandler {
  public:
   void on_event(const SyscallEvent& e, const EventContext&) override {
-    ++per_container_[e.container_id];
+    // Events come in runs of one container: the map is searched only when the container changes.
+    if (!last_ || e.container_id != last_id_) {
+      last_ = &per_container_[e.container_id];
+      last_id_ = e.container_id;
+    }
+    ++*last_;
   }
   const std::map<std::string, uint64_t>& counts() const { return per_container_; }
 
  private:
   std::map<std::string, uint64_t> per_container_;  // only touched by the consumer thread
+  uint64_t* last_ = nullptr;  // map nodes stay put: safe to keep
+  std::string last_id_;
 };
 
 namespace {
@@ -93,6 +100,7 @@ Result<std::unique_ptr<CaptureSession>> CaptureSession::create(const CaptureOpti
   s->shipper_->set_container_lookup([monitor](const std::string& id) { return monitor->metadata(id); });
   if (consume) {
     s->consumer_ = std::make_unique<EventConsumer>(*source, warn);
+    s->consumer_->recycle_into(s->channel_.pool());
     auto counter = std::make_unique<CountingHandler>();
     s->counter_ = counter.get();
     s->consumer_->add_handler(*counter);
@@ -123,7 +131,8 @@ Status CaptureSession::start() {
       if (options_.backend == "ebpf") return Error{"the ebpf backend cannot start: " + s.error().message};
       console_.error("Capture backend: ptrace (eBPF unavailable: " + s.error().message + ")");
     } else {
-      console_.error(std::string("Capture backend: ebpf (") +
+      // The hook is named: its cost is paid by every syscall on the host (docs/BENCHMARKS.md).
+      console_.error(std::string("Capture backend: ebpf on the raw_syscalls tracepoints (") +
                     (options_.backend == "auto" ? "the kernel supports it" : "as asked") + ")");
     }
   }

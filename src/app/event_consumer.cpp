@@ -10,8 +10,9 @@ long EventConsumer::poll_once(std::chrono::milliseconds timeout, uint64_t max_ev
     warn_(messages.error().message);
     return -1;
   }
-  for (const auto& m : *messages) {
-    auto batch = decode_batch(m.bytes);
+  for (auto& m : *messages) {
+    // In-process batches arrive as they are; only those from outside the process are decoded.
+    Result<EventBatch> batch = m.batch ? Result<EventBatch>(std::move(*m.batch)) : decode_batch(m.bytes);
     if (!batch) {
       ++malformed_;
       warn_("skipping " + (m.id.empty() ? std::string("a batch") : "entry " + m.id) + ": " +
@@ -40,6 +41,7 @@ long EventConsumer::poll_once(std::chrono::milliseconds timeout, uint64_t max_ev
       for (auto* h : handlers_) h->on_event(e, context);
       ++events_;
     }
+    if (pool_) pool_->give_back(std::move(batch->events));
   }
   for (auto* h : handlers_) h->on_tick();
   if (auto s = source_.acknowledge(*messages); !s) warn_(s.error().message);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/container_meta.h"
+#include "core/event_pool.h"
 #include "core/syscall_event.h"
 #include "transport/event_transport.h"
 
@@ -39,6 +40,8 @@ class EventConsumer {
   ~EventConsumer() { finish(); }
 
   void add_handler(EventHandler& handler) { handlers_.push_back(&handler); }
+  // Handled events go back to `pool` for the capture side to fill again (in-process only).
+  void recycle_into(EventPool& pool) { pool_ = &pool; }
   void start();
   // Reads until the source has nothing more, then ends (call after the producer finished).
   void finish();
@@ -57,6 +60,7 @@ class EventConsumer {
   BatchSource& source_;
   std::function<void(const std::string&)> warn_;
   std::vector<EventHandler*> handlers_;
+  EventPool* pool_ = nullptr;
   // Metadata seen in batches so far, by container id (only touched by the reading thread).
   ContainerDirectory containers_;
   std::map<std::string, uint64_t> lost_by_agent_;  // last "lost" seen per agent

@@ -169,8 +169,14 @@ void EbpfBackend::poll_loop() {
       break;
     }
     ring_buffer__consume(ring_);
+    flush_burst();
   }
   ring_buffer__consume(ring_);  // what the kernel wrote before detaching
+  flush_burst();
+}
+
+void EbpfBackend::flush_burst() {
+  if (burst_.size()) channel_.push_all(burst_.take());
 }
 
 Status EbpfBackend::add_container(const ContainerTarget& target) {
@@ -244,27 +250,33 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
   }
   if (type != DA_RECORD_SYSCALL || size < offsetof(da_syscall_record, strings)) return 0;
   const auto* r = static_cast<const da_syscall_record*>(data);
-  SyscallEvent e;
+  // A recycled event, filled in place: every field below is overwritten. Handed to the channel
+  // with the rest of the burst (flush_burst).
+  SyscallEvent& e = burst_.next();
   e.timestamp_ns = static_cast<uint64_t>(static_cast<int64_t>(r->time_ns) + realtime_offset_ns_);
   std::unique_lock lock(mutex_);
   if (r->container == DA_PENDING_CONTAINER) {
     e.container_id = resolve_pending(r->pid_ns, r->pid);
     if (e.container_id.empty()) {
       ++unattributed_;
+      burst_.drop_last();
       return 0;
     }
   } else if (r->container < container_ids_.size()) {
     e.container_id = container_ids_[r->container];
+  } else {
+    e.container_id.clear();
   }
   e.pid = static_cast<int32_t>(r->pid);
   e.tid = static_cast<int32_t>(r->tid);
   e.ns_pid = static_cast<int32_t>(r->ns_pid);
   e.ppid = static_cast<int32_t>(r->ppid);
   e.uid = static_cast<int32_t>(r->uid);
-  e.comm = std::string(r->comm, strnlen(r->comm, sizeof r->comm));
+  e.comm.assign(r->comm, strnlen(r->comm, sizeof r->comm));
   e.syscall_nr = r->nr;
   e.ret = r->ret;
   const bool exec = r->nr == SYS_execve || r->nr == SYS_execveat;
+  e.args.clear();
   auto known = exe_of_.find(r->pid);
   if (known == exe_of_.end()) {
     // First sight of a process: a fork runs its parent's executable (an exec sends its own
@@ -291,15 +303,16 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
     std::array<uint64_t, 6> raw;
     std::memcpy(raw.data(), r->args, sizeof r->args);
     RecordMemory memory(*r, size);
-    e.args = decode_arguments(find_syscall(r->nr), raw, r->ret, e.tid, memory);
+    decode_arguments_into(e.args, find_syscall(r->nr), raw, r->ret, e.tid, memory);
   }
-  const bool process_ends = r->nr == SYS_exit_group;
-  const std::string container_id = e.container_id;
-  channel_.push(std::move(e));
-  if (process_ends) {
+  if (r->nr == SYS_exit_group) {
+    const std::string container_id = e.container_id;
+    flush_burst();  // the process's last event first
     observer_.process_finished(container_id, static_cast<pid_t>(r->pid));
     std::lock_guard relock(mutex_);
     exe_of_.erase(r->pid);
+  } else if (burst_.size() >= channel_.batch_size()) {
+    flush_burst();  // one batch per hand-over, even from a ring buffer that never runs dry
   }
   return 0;
 }

@@ -48,6 +48,7 @@ class EbpfBackend final : public CaptureBackend {
     uint64_t raw[6] = {};  // the raw arguments at entry
   };
   void poll_loop();
+  void flush_burst();
   // The container of a record the kernel side tagged DA_PENDING_CONTAINER; "" if none.
   std::string resolve_pending(uint32_t pid_ns, uint32_t pid);
   // A namespace that is no container of our Docker daemon: the kernel side stops capturing it
@@ -60,6 +61,7 @@ class EbpfBackend final : public CaptureBackend {
   std::vector<uint64_t> lost_per_cpu();
 
   EventChannel& channel_;
+  EventBurst burst_{channel_.pool()};  // events read since the last hand-over to the channel
   CaptureObserver& observer_;
   syscall_capture_bpf* skeleton_ = nullptr;
   ring_buffer* ring_ = nullptr;

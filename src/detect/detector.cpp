@@ -97,7 +97,7 @@ ProfileSummary summarize(const ImageProfile& p, const LearningSettings& s, int64
 Detector::Detector(DetectorConfig config, const ProfileStore* store, AnomalySink anomalies, Log log,
                    Clock clock)
     : config_(config), store_(store), anomalies_sink_(std::move(anomalies)), log_(std::move(log)),
-      clock_(clock ? std::move(clock) : Clock(unix_seconds)) {
+      clock_(clock ? std::move(clock) : Clock(unix_seconds_coarse)) {
   config_.window = std::max(1, config_.window);
 }
 
@@ -116,6 +116,16 @@ std::vector<ProfileSummary> Detector::summaries() const {
 }
 
 Detector::ImageState& Detector::image_for(const ContainerMeta& container) {
+  // Events come in runs of one container: the last image answers most calls without hashing
+  // its id (image states are never removed, so the pointer stays valid).
+  if (last_image_ && container.image_id == last_image_id_) return *last_image_;
+  ImageState& found = find_or_load_image(container);
+  last_image_ = &found;
+  last_image_id_ = container.image_id;
+  return found;
+}
+
+Detector::ImageState& Detector::find_or_load_image(const ContainerMeta& container) {
   auto it = images_.find(container.image_id);
   if (it != images_.end()) return *it->second;
   auto state = std::make_unique<ImageState>();

@@ -99,6 +99,7 @@ class Detector {
     int64_t last_seen = 0;
   };
   ImageState& image_for(const ContainerMeta& container);
+  ImageState& find_or_load_image(const ContainerMeta& container);
   // `repeat`: the same call as the thread's previous one; runs count once in the sequences.
   void learn(ImageState& image, ThreadState& thread, const SyscallEvent& e, bool repeat,
              const std::vector<Resource>& resources, int64_t now);
@@ -123,6 +124,8 @@ class Detector {
   Log log_;
   Clock clock_;
   std::unordered_map<std::string, std::unique_ptr<ImageState>> images_;  // by image id
+  ImageState* last_image_ = nullptr;  // image_for's answer for last_image_id_
+  std::string last_image_id_;
   std::unordered_map<int32_t, ThreadState> threads_;                      // by host tid
   ProcessTable processes_;
   int64_t last_tick_ = 0;

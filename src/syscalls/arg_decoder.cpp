@@ -34,6 +34,37 @@ ArgValue decode_sockaddr(uint64_t address, uint64_t len, pid_t tid, TraceeMemory
   return format_sockaddr(&storage, len);
 }
 
+// The kernel sees the low 32 bits of an int argument (-100, AT_FDCWD, stays -100). Which
+// signed arguments are that narrow depends only on their C type: judged once per table row
+// rather than by comparing type names on every event.
+bool is_narrow_signed(std::string_view type) {
+  return type == "int" || type == "pid_t" || type == "clockid_t" || type == "key_t" ||
+         type == "timer_t" || type == "mqd_t";
+}
+
+// Bit i set: argument i of the syscall is a narrow signed integer.
+uint8_t narrow_signed_mask(const SyscallSpec& spec) {
+  static const std::vector<uint8_t> masks = [] {
+    std::vector<uint8_t> m;
+    for (const auto& s : all_syscalls()) {
+      if (s.nr < 0) continue;
+      if (static_cast<size_t>(s.nr) >= m.size()) m.resize(s.nr + 1, 0);
+      for (int i = 0; i < s.nargs && i < 6; ++i)
+        if (s.args[i].kind == ArgKind::kSigned && is_narrow_signed(s.args[i].type))
+          m[s.nr] |= static_cast<uint8_t>(1u << i);
+    }
+    return m;
+  }();
+  if (spec.nr >= 0 && static_cast<size_t>(spec.nr) < masks.size() &&
+      &spec == find_syscall(spec.nr))
+    return masks[spec.nr];
+  uint8_t m = 0;  // a row not from the table (tests): judged directly
+  for (int i = 0; i < spec.nargs && i < 6; ++i)
+    if (spec.args[i].kind == ArgKind::kSigned && is_narrow_signed(spec.args[i].type))
+      m |= static_cast<uint8_t>(1u << i);
+  return m;
+}
+
 }  // namespace
 
 bool decode_at_entry(int32_t nr) {
@@ -73,19 +104,26 @@ std::vector<ArgValue> decode_arguments(const SyscallSpec* spec, const std::array
                                        int64_t ret, pid_t tid, TraceeMemory& memory,
                                        const DecodeLimits& limits) {
   std::vector<ArgValue> out;
+  decode_arguments_into(out, spec, raw, ret, tid, memory, limits);
+  return out;
+}
+
+void decode_arguments_into(std::vector<ArgValue>& out, const SyscallSpec* spec,
+                           const std::array<uint64_t, 6>& raw, int64_t ret, pid_t tid,
+                           TraceeMemory& memory, const DecodeLimits& limits) {
+  out.clear();
   if (!spec || spec->nargs < 0) {
     out.assign(raw.begin(), raw.end());
-    return out;
+    return;
   }
   out.reserve(spec->nargs);
+  const uint8_t narrow = narrow_signed_mask(*spec);
   for (int i = 0; i < spec->nargs; ++i) {
     const ArgSpec& arg = spec->args[i];
     const uint64_t value = raw[i];
     switch (arg.kind) {
       case ArgKind::kSigned:
-        // The kernel sees the low 32 bits of an int argument; -100 (AT_FDCWD) stays -100.
-        if (arg.type == "int" || arg.type == "pid_t" || arg.type == "clockid_t" ||
-            arg.type == "key_t" || arg.type == "timer_t" || arg.type == "mqd_t")
+        if (narrow & (1u << i))
           out.emplace_back(static_cast<int64_t>(static_cast<int32_t>(value)));
         else
           out.emplace_back(static_cast<int64_t>(value));
@@ -119,7 +157,6 @@ std::vector<ArgValue> decode_arguments(const SyscallSpec* spec, const std::array
       }
     }
   }
-  return out;
 }
 
 }  // namespace da

@@ -28,6 +28,11 @@ bool decode_at_entry(int32_t nr);
 std::vector<ArgValue> decode_arguments(const SyscallSpec* spec, const std::array<uint64_t, 6>& raw,
                                        int64_t ret, pid_t tid, TraceeMemory& memory,
                                        const DecodeLimits& limits = {});
+// The same into `out` (cleared first), whose buffer is reused: the per-event path of a backend
+// that recycles events (core/event_pool.h) allocates nothing for argument-less integers.
+void decode_arguments_into(std::vector<ArgValue>& out, const SyscallSpec* spec,
+                           const std::array<uint64_t, 6>& raw, int64_t ret, pid_t tid,
+                           TraceeMemory& memory, const DecodeLimits& limits = {});
 
 // "127.0.0.1:80", "[::1]:443", "/run/x.sock", "@abstract", "family=16"; empty if unreadable.
 std::string format_sockaddr(const void* data, size_t len);

@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "transport/wire_format.h"
 
 namespace da {
 
@@ -36,15 +35,15 @@ void BatchShipper::ship(std::vector<SyscallEvent>&& events) {
       if (auto meta = lookup_(e.container_id)) batch.containers[e.container_id] = *meta;
     }
   }
-  const std::string bytes = encode_batch(batch);
+  const size_t count = batch.events.size();
   auto delay = std::chrono::milliseconds(100);
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   std::string last_error;
   while (true) {
-    Status s = publisher_.publish(bytes);
+    Status s = publisher_.publish(batch);
     if (s) {
       ++batches_sent_;
-      events_sent_ += batch.events.size();
+      events_sent_ += count;
       return;
     }
     if (s.error().message != last_error) {
@@ -57,9 +56,9 @@ void BatchShipper::ship(std::vector<SyscallEvent>&& events) {
     std::this_thread::sleep_for(delay);
     delay = std::min(delay * 2, std::chrono::milliseconds(5000));
   }
-  events_dropped_ += batch.events.size();
-  channel_.count_dropped(batch.events.size());
-  warn_("dropped a batch of " + std::to_string(batch.events.size()) + " events: " + last_error);
+  events_dropped_ += count;
+  channel_.count_dropped(count);
+  warn_("dropped a batch of " + std::to_string(count) + " events: " + last_error);
 }
 
 }  // namespace da

@@ -1,6 +1,7 @@
 #pragma once
-// Takes batches from the capture side's EventChannel, encodes them (msgpack) and publishes them
-// to the transport on its own thread, so encoding and network latency never stall capture.
+// Takes batches from the capture side's EventChannel, adds what a detector elsewhere needs (host,
+// agent, sequence, container metadata, losses) and publishes them to the transport on its own
+// thread, so encoding and network latency never stall capture.
 // A transport that is down is retried with backoff; what cannot be delivered is counted dropped.
 #include <atomic>
 #include <functional>

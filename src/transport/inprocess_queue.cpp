@@ -2,13 +2,16 @@
 
 namespace da {
 
-Status InProcessQueue::publish(const std::string& bytes) {
+Status InProcessQueue::publish(EventBatch& batch) {
+  bool was_empty;
   {
     std::lock_guard lock(mutex_);
     if (batches_.size() >= capacity_) return Error{"in-process queue full"};
-    batches_.push_back(bytes);
+    was_empty = batches_.empty();
+    batches_.push_back(std::move(batch));
   }
-  ready_.notify_one();
+  // The reader takes every waiting batch per wake-up: it needs waking only for the first.
+  if (was_empty) ready_.notify_one();
   return ok_status();
 }
 
@@ -18,7 +21,7 @@ Result<std::vector<TransportMessage>> InProcessQueue::poll(std::chrono::millisec
   std::vector<TransportMessage> out;
   out.reserve(batches_.size());
   while (!batches_.empty()) {
-    out.push_back({{}, std::move(batches_.front())});
+    out.push_back({{}, {}, std::move(batches_.front())});
     batches_.pop_front();
   }
   return out;

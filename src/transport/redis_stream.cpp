@@ -78,7 +78,10 @@ Result<std::unique_ptr<RedisStreamPublisher>> RedisStreamPublisher::create(const
       new RedisStreamPublisher(url, std::move(stream), max_length, std::move(*c)));
 }
 
-Status RedisStreamPublisher::publish(const std::string& bytes) {
+// Encoded again on a retry: retries are rare and seconds apart, and the batch stays the one copy.
+Status RedisStreamPublisher::publish(EventBatch& batch) { return publish_bytes(encode_batch(batch)); }
+
+Status RedisStreamPublisher::publish_bytes(const std::string& bytes) {
   if (auto s = ensure_connected(context_, url_); !s) return s;
   // MAXLEN ~ lets Redis trim whole macro nodes: bounded memory at almost no cost per XADD.
   ReplyPtr r = command_argv(context_.get(), {"XADD", stream_, "MAXLEN", "~",

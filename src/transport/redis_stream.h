@@ -26,10 +26,11 @@ class RedisStreamPublisher final : public BatchPublisher {
   static Result<std::unique_ptr<RedisStreamPublisher>> create(const RedisUrl& url,
                                                               std::string stream,
                                                               long long max_length);
-  Status publish(const std::string& bytes) override;
+  Status publish(EventBatch& batch) override;
   std::string describe() const override;
 
  private:
+  Status publish_bytes(const std::string& bytes);
   RedisStreamPublisher(RedisUrl url, std::string stream, long long max_length, RedisContextPtr c)
       : url_(std::move(url)), stream_(std::move(stream)), max_length_(max_length),
         context_(std::move(c)) {}

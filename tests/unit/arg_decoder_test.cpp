@@ -129,3 +129,30 @@ TEST(ArgDecoder, ExecveIsDecodedAtEntry) {
 }
 
 }  // namespace da
+
+namespace da {
+
+TEST(ArgDecoder, DecodingIntoAReusedListReplacesEveryArgumentAndKeepsItsBuffer) {
+  FakeMemory mem;
+  mem.put_string(0x1000, "/etc/hostname");
+  std::vector<ArgValue> args;
+  std::array<uint64_t, 6> open_raw{static_cast<uint64_t>(-100), 0x1000, 0, 0, 0, 0};
+  decode_arguments_into(args, &spec("openat"), open_raw, 3, 1, mem);
+  ASSERT_EQ(args.size(), 4u);
+  const ArgValue* buffer = args.data();
+  // A shorter call next: only its own arguments remain, in the same buffer.
+  std::array<uint64_t, 6> close_raw{7, 0, 0, 0, 0, 0};
+  decode_arguments_into(args, &spec("close"), close_raw, 0, 1, mem);
+  ASSERT_EQ(args.size(), 1u);
+  EXPECT_EQ(std::get<uint64_t>(args[0]), 7u);
+  EXPECT_EQ(args.data(), buffer);
+  // Narrow signed arguments of every kind of row still keep their sign (kill's pid_t, int sig).
+  std::array<uint64_t, 6> kill_raw{0xffffffffu, 9, 0, 0, 0, 0};
+  decode_arguments_into(args, &spec("kill"), kill_raw, 0, 1, mem);
+  ASSERT_EQ(args.size(), 2u);
+  EXPECT_EQ(std::get<int64_t>(args[0]), -1);
+  EXPECT_EQ(std::get<int64_t>(args[1]), 9);
+  EXPECT_EQ(decode_arguments(&spec("kill"), kill_raw, 0, 1, mem), args);
+}
+
+}  // namespace da

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Throughput of real services under the agent (issue 10): redis-server and nginx in containers
+# of a private dockerd (the real-software lab image, host network, loopback ports), loaded from
+# the host with `redis-benchmark -t get` and `wrk`, side by side in one run: untraced, then under
+# `docker-anomalies run` per backend in its default configuration. Medians of RUNS rounds; the
+# modes alternate inside each round so that drift of the machine hits them alike. For the agent
+# modes it also reports the agent's CPU (user + system, from /proc/PID/stat) per captured event.
+# Usage: bench/services-overhead.sh [BUILD_DIR] [RUNS] [MODES...]
+#   modes: untraced ebpf ptrace ptrace_floor (default: untraced ebpf); REDIS_REQUESTS,
+#   WRK_SECONDS override. ptrace_floor: bench/ptrace_floor on every thread of both containers,
+#   resuming each syscall stop and doing nothing else — the kernel's own cost of ptrace.
+#   baseline: the ebpf agent at BASELINE_AGENT (an older build), side by side with this one.
+set -euo pipefail
+build_dir=$(cd "${1:-build}" && pwd)
+runs=${2:-3}
+shift 2 2>/dev/null || shift $# || true
+modes=${*:-untraced ebpf}
+requests=${REDIS_REQUESTS:-200000}
+wrk_seconds=${WRK_SECONDS:-5}
+here=$(cd "$(dirname "$0")" && pwd)
+harness=$here/../tests/harness
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root (private dockerd, eBPF)" >&2; exit 1; }
+for tool in redis-benchmark wrk; do
+  command -v $tool >/dev/null || { echo "bench: $tool missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
+done
+
+work=$(mktemp -d /tmp/da-svc.XXXXXX)
+agent_pid=
+cleanup() {
+  set +e
+  [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+  ids=$(/usr/bin/docker ps -aq 2>/dev/null); [ -n "$ids" ] && /usr/bin/docker rm -f $ids >/dev/null 2>&1
+  bash "$harness/private-dockerd.sh" stop "$work/docker"
+  grep -o " $work[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export PATH=/usr/bin:$PATH
+DOCKER_HOST=$(bash "$harness/private-dockerd.sh" start "$work/docker")
+export DOCKER_HOST
+image=da-lab/real:1
+echo "bench: building the lab image (cached under $build_dir/lab-rootfs)" >&2
+bash "$here/../tests/realsw/build-lab-image.sh" "$build_dir" "$image" >/dev/null
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+redis_port=$(free_port)
+nginx_port=$(free_port)
+docker run -d --name svc-redis --network host "$image" redis "$redis_port" >/dev/null
+docker run -d --name svc-nginx --network host "$image" nginx "$nginx_port" >/dev/null
+for port in $redis_port $nginx_port; do
+  for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+done
+
+redis_rps() {
+  redis-benchmark -h 127.0.0.1 -p "$redis_port" -t get -c 8 -n "$requests" --csv |
+    awk -F'"' '/"GET"/ {print $4}'
+}
+nginx_rps() {
+  wrk -t1 -c8 -d"${wrk_seconds}s" "http://127.0.0.1:$nginx_port/page10.html" | awk '/Requests\/sec/ {print $2}'
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+captured() { sed -n 's/.*captured \([0-9]*\) syscalls.*/\1/p' "$1" | tail -1; }
+
+# Every thread of every process in the pid namespace of a container's init.
+container_threads() {
+  local init ns p
+  init=$(docker inspect -f '{{.State.Pid}}' "$1")
+  ns=$(readlink "/proc/$init/ns/pid")
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && ls "$p/task"
+  done
+}
+
+# One round of a mode: both loads, then (agent modes) CPU seconds and events of the agent.
+round() {
+  local mode=$1
+  if [ "$mode" = untraced ]; then
+    echo "$(redis_rps) $(nginx_rps) - -"
+    return
+  fi
+  if [ "$mode" = ptrace_floor ]; then
+    "$build_dir/bench/ptrace_floor" $(container_threads svc-redis) $(container_threads svc-nginx) &
+    local floor_pid=$! r n
+    sleep 1
+    r=$(redis_rps)
+    n=$(nginx_rps)
+    kill -9 "$floor_pid"; wait "$floor_pid" 2>/dev/null || true
+    echo "$r $n - -"
+    return
+  fi
+  local agent=$build_dir/docker-anomalies backend=$mode
+  if [ "$mode" = baseline ]; then
+    agent=${BASELINE_AGENT:?baseline mode needs BASELINE_AGENT=path of an older docker-anomalies}
+    backend=ebpf
+  fi
+  "$agent" run --backend "$backend" --state-dir "$work/state-$mode" >"$work/agent.log" 2>&1 &
+  agent_pid=$!
+  until grep -q "Listening for docker events" "$work/agent.log"; do
+    kill -0 "$agent_pid" 2>/dev/null || { cat "$work/agent.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  sleep 1  # the running containers are attached
+  local t0 r n t1
+  t0=$(cpu_ticks "$agent_pid")
+  r=$(redis_rps)
+  n=$(nginx_rps)
+  t1=$(cpu_ticks "$agent_pid")
+  kill -TERM "$agent_pid"; wait "$agent_pid" || true; agent_pid=
+  echo "$r $n $(( t1 - t0 )) $(captured "$work/agent.log")"
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+hz=$(getconf CLK_TCK)
+for i in $(seq 1 "$runs"); do
+  for mode in $modes; do
+    line=$(round "$mode")
+    echo "$line" >>"$work/$mode"
+    printf 'round %d/%d %-9s redis %s GET/s, nginx %s req/s, agent ticks %s, events %s\n' "$i" "$runs" "$mode" $line >&2
+  done
+done
+
+col() { awk -v c="$2" '{print $c}' "$work/$1" | median; }
+base_r=$(col untraced 1 2>/dev/null || true)
+base_n=$(col untraced 2 2>/dev/null || true)
+echo "| mode | redis GET/s | ratio | nginx req/s | ratio | agent CPU per event |"
+echo "|---|---:|---:|---:|---:|---:|"
+for mode in $modes; do
+  r=$(col "$mode" 1); n=$(col "$mode" 2)
+  per=$( [ "$mode" = untraced ] || [ "$mode" = ptrace_floor ] && echo "-" || awk -v hz="$hz" '{ if ($4 > 0) printf "%.3f\n", $3 / hz * 1e6 / $4 }' "$work/$mode" | median)
+  awk -v m="$mode" -v r="$r" -v n="$n" -v br="${base_r:-$r}" -v bn="${base_n:-$n}" -v p="$per" \
+    'BEGIN {printf "| %s | %.1f k | %.2f | %.1f k | %.2f | %s µs |\n", m, r/1000, r/br, n/1000, n/bn, p}'
+done
+echo "(medians of $runs rounds; agent CPU = user + system seconds of the agent over both loads / events captured in them)"
