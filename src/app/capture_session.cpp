@@ -4,8 +4,6 @@
 
 #include <random>
 
-#include "capture/ebpf_backend.h"
-#include "capture/ptrace_backend.h"
 #include "core/event_json.h"
 #include "core/json_text.h"
 #include "docker/docker_api.h"
@@ -116,31 +114,21 @@ Result<std::unique_ptr<CaptureSession>> CaptureSession::create(const CaptureOpti
       s->consumer_->add_handler(*s->handlers_.back());
     }
   }
-  if (options.backend != "ptrace" && options.backend != "ebpf" && options.backend != "auto")
+  auto kind = parse_backend_kind(options.backend);
+  if (!kind)
     return Error{"unknown capture backend '" + options.backend + "' (available: auto, ebpf, ptrace)"};
+  s->backend_kind_ = *kind;
   return s;
 }
 
 Status CaptureSession::start() {
-  // The backend: ebpf where the kernel supports it (no stops, near-zero overhead), ptrace as
-  // the fallback; the console says which one runs and why.
-  if (options_.backend == "ebpf" || options_.backend == "auto") {
-    backend_ = std::make_unique<EbpfBackend>(channel_, monitor_);
-    if (auto s = backend_->start(); !s) {
-      backend_.reset();
-      if (options_.backend == "ebpf") return Error{"the ebpf backend cannot start: " + s.error().message};
-      console_.error("Capture backend: ptrace (eBPF unavailable: " + s.error().message + ")");
-    } else {
-      // The hook is named: its cost is paid by every syscall on the host (docs/BENCHMARKS.md).
-      console_.error(std::string("Capture backend: ebpf on the raw_syscalls tracepoints (") +
-                    (options_.backend == "auto" ? "the kernel supports it" : "as asked") + ")");
-    }
-  }
-  if (!backend_) {
-    backend_ = std::make_unique<PtraceBackend>(channel_, monitor_);
-    if (options_.backend == "ptrace") console_.error("Capture backend: ptrace (as asked)");
-    if (auto s = backend_->start(); !s) return s;
-  }
+  auto started = start_capture_backend(backend_kind_, channel_, monitor_);
+  if (!started) return started.error();
+  backend_ = std::move(started->backend);
+  // The hook is named: its cost is paid by every syscall on the host (docs/BENCHMARKS.md).
+  console_.error(started->kind == BackendKind::kEbpf
+                     ? "Capture backend: ebpf on the raw_syscalls tracepoints (" + started->reason + ")"
+                     : "Capture backend: ptrace (" + started->reason + ")");
   monitor_.set_backend(backend_.get());
   shipper_->start();
   if (consumer_) consumer_->start();

@@ -12,6 +12,7 @@
 #include "app/container_monitor.h"
 #include "app/detection_pipeline.h"
 #include "app/event_consumer.h"
+#include "capture/backend_factory.h"
 #include "capture/capture_backend.h"
 #include "transport/batch_shipper.h"
 #include "transport/event_transport.h"
@@ -54,6 +55,7 @@ class CaptureSession {
   std::vector<std::unique_ptr<EventHandler>> handlers_;
   class CountingHandler* counter_ = nullptr;
   std::unique_ptr<DetectionPipeline> detection_;
+  BackendKind backend_kind_ = BackendKind::kAuto;  // asked for
   std::unique_ptr<CaptureBackend> backend_;
   std::atomic<uint64_t> backend_lost_{0};  // the backend's own losses, as last read
   bool finished_ = false;

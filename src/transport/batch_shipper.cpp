@@ -44,6 +44,9 @@ void BatchShipper::ship(std::vector<SyscallEvent>&& events) {
     if (s) {
       ++batches_sent_;
       events_sent_ += count;
+      // A transport that encoded the batch (Redis) left the events here: capture fills them
+      // again. (The in-process queue took them; the reader gives them back once handled.)
+      channel_.pool().give_back(std::move(batch.events));
       return;
     }
     if (s.error().message != last_error) {

@@ -108,6 +108,7 @@ TEST(BatchShipper, RetriesAnOutageAndDeliversEverythingInOrder) {
   EXPECT_EQ(seen, (std::vector<int>{0, 1, 2, 3, 4}));
   EXPECT_EQ(ch.dropped(), 0u);
   EXPECT_FALSE(warnings.empty());  // the outage was reported
+  EXPECT_EQ(ch.pool().spare(), 5u);  // encoded and sent: the events are capture's to fill again
 }
 
 TEST(BatchShipper, CountsWhatItCannotDeliverAtShutdown) {
@@ -208,6 +209,20 @@ TEST(EventConsumer, InProcessBatchesArriveUndecodedAndTheirEventsGoBackToThePool
   EXPECT_EQ(handler.seen, (std::vector<int>{0, 1, 2, 3, 4}));
   EXPECT_EQ(consumer.malformed_batches(), 0u);
   EXPECT_EQ(pool.spare(), 5u);
+}
+
+}  // namespace da
+
+#include "capture/backend_factory.h"
+
+namespace da {
+
+TEST(BackendFactory, KindsAreNamedOneWayAndUnknownNamesRefused) {
+  for (auto kind : {BackendKind::kAuto, BackendKind::kEbpf, BackendKind::kPtrace})
+    EXPECT_EQ(parse_backend_kind(backend_kind_name(kind)), kind);
+  EXPECT_FALSE(parse_backend_kind("bpf"));
+  EXPECT_FALSE(parse_backend_kind(""));
+  EXPECT_FALSE(parse_backend_kind("EBPF"));
 }
 
 }  // namespace da

@@ -1,0 +1,52 @@
+#include "capture/backend_factory.h"
+
+#include "capture/ebpf_backend.h"
+#include "capture/ptrace_backend.h"
+
+namespace da {
+
+std::optional<BackendKind> parse_backend_kind(std::string_view name) {
+  if (name == "auto") return BackendKind::kAuto;
+  if (name == "ebpf") return BackendKind::kEbpf;
+  if (name == "ptrace") return BackendKind::kPtrace;
+  return std::nullopt;
+}
+
+std::string_view backend_kind_name(BackendKind kind) {
+  switch (kind) {
+    case BackendKind::kAuto: return "auto";
+    case BackendKind::kEbpf: return "ebpf";
+    case BackendKind::kPtrace: return "ptrace";
+  }
+  return "?";
+}
+
+Result<StartedBackend> start_capture_backend(BackendKind asked, EventChannel& channel,
+                                             CaptureObserver& observer) {
+  StartedBackend started;
+  if (asked == BackendKind::kEbpf || asked == BackendKind::kAuto) {
+    auto ebpf = std::make_unique<EbpfBackend>(channel, observer);
+    if (auto s = ebpf->start(); s) {
+      started.backend = std::move(ebpf);
+      started.kind = BackendKind::kEbpf;
+      started.reason = asked == BackendKind::kAuto ? "the kernel supports it" : "as asked";
+      return started;
+    } else if (asked == BackendKind::kEbpf) {
+      return Error{"the ebpf backend cannot start: " + s.error().message};
+    } else {
+      started.reason = "eBPF unavailable: " + s.error().message;
+    }
+  } else {
+    started.reason = "as asked";
+  }
+  auto ptrace = std::make_unique<PtraceBackend>(channel, observer);
+  if (auto s = ptrace->start(); !s) {
+    if (asked == BackendKind::kAuto) return Error{s.error().message + " (and " + started.reason + ")"};
+    return s.error();
+  }
+  started.backend = std::move(ptrace);
+  started.kind = BackendKind::kPtrace;
+  return started;
+}
+
+}  // namespace da
