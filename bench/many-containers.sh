@@ -12,22 +12,7 @@ seconds=${3:-120}
 images=${4:-5}
 here=$(cd "$(dirname "$0")" && pwd)
 harness=$here/../tests/harness
-[ "$(id -u)" -eq 0 ] || { echo "bench: needs root (private dockerd, eBPF)" >&2; exit 1; }
-
-work=$(mktemp -d /tmp/da-many.XXXXXX)
-agent_pid=
-cleanup() {
-  set +e
-  [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
-  ids=$(/usr/bin/docker ps -aq 2>/dev/null); [ -n "$ids" ] && /usr/bin/docker rm -f $ids >/dev/null 2>&1
-  bash "$harness/private-dockerd.sh" stop "$work/docker"
-  grep -o " $work[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export PATH=/usr/bin:$PATH
-DOCKER_HOST=$(bash "$harness/private-dockerd.sh" start "$work/docker")
-export DOCKER_HOST
+source "$here/private-docker.sh" da-many
 bash "$harness/build-test-image.sh" "$build_dir" da-bench/busybox:base >/dev/null
 # Distinct images (one profile each): the base plus a layer that differs by one file.
 for i in $(seq 1 "$images"); do

@@ -18,26 +18,10 @@ modes=${*:-untraced ebpf}
 requests=${REDIS_REQUESTS:-200000}
 wrk_seconds=${WRK_SECONDS:-5}
 here=$(cd "$(dirname "$0")" && pwd)
-harness=$here/../tests/harness
-[ "$(id -u)" -eq 0 ] || { echo "bench: needs root (private dockerd, eBPF)" >&2; exit 1; }
 for tool in redis-benchmark wrk; do
   command -v $tool >/dev/null || { echo "bench: $tool missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
 done
-
-work=$(mktemp -d /tmp/da-svc.XXXXXX)
-agent_pid=
-cleanup() {
-  set +e
-  [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
-  ids=$(/usr/bin/docker ps -aq 2>/dev/null); [ -n "$ids" ] && /usr/bin/docker rm -f $ids >/dev/null 2>&1
-  bash "$harness/private-dockerd.sh" stop "$work/docker"
-  grep -o " $work[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export PATH=/usr/bin:$PATH
-DOCKER_HOST=$(bash "$harness/private-dockerd.sh" start "$work/docker")
-export DOCKER_HOST
+source "$here/private-docker.sh" da-svc
 image=da-lab/real:1
 echo "bench: building the lab image (cached under $build_dir/lab-rootfs)" >&2
 bash "$here/../tests/realsw/build-lab-image.sh" "$build_dir" "$image" >/dev/null
