@@ -1,6 +1,8 @@
 #include "docker/docker_watcher.h"
 
+#include <algorithm>
 #include <chrono>
+#include <vector>
 
 namespace da {
 
@@ -12,6 +14,7 @@ double unix_now_seconds() {
 Status DockerWatcher::scan_running() {
   auto ids = client_.running_containers();
   if (!ids) return ids.error();
+  std::set<std::string> running;
   for (const auto& id : *ids) {
     auto info = client_.inspect(id);
     if (!info) {
@@ -19,9 +22,28 @@ Status DockerWatcher::scan_running() {
                               info.error().message);
       continue;
     }
-    if (info->running) listener_.container_running(*info);
+    if (!info->running) continue;
+    running.insert(info->id);
+    report_running(*info);
+  }
+  std::vector<std::string> gone;
+  for (const auto& id : reported_running_)
+    if (!running.count(id)) gone.push_back(id);
+  for (const auto& id : gone) {
+    listener_.docker_status("container " + short_id(id) + " stopped while the event stream was down");
+    report_stopped(id);
   }
   return ok_status();
+}
+
+void DockerWatcher::report_running(const ContainerInfo& info) {
+  reported_running_.insert(info.id);
+  listener_.container_running(info);
+}
+
+void DockerWatcher::report_stopped(const std::string& id) {
+  reported_running_.erase(id);
+  listener_.container_stopped(id);
 }
 
 Status DockerWatcher::start() {
@@ -52,6 +74,7 @@ void DockerWatcher::handle_event_line(std::string_view line) {
   }
   if (!*parsed) return;
   const DockerEvent& e = **parsed;
+  last_event_ns_ = std::max(last_event_ns_, e.time_ns);
   switch (e.kind) {
     case DockerEventKind::kStart: {
       auto info = client_.inspect(e.container_id);
@@ -59,13 +82,13 @@ void DockerWatcher::handle_event_line(std::string_view line) {
         listener_.docker_status("cannot inspect started container " + short_id(e.container_id) +
                                 ": " + info.error().message);
       } else if (info->running) {
-        listener_.container_running(*info);
+        report_running(*info);
       }
       break;
     }
     case DockerEventKind::kExecStart: listener_.container_exec(e.container_id, e.action); break;
     case DockerEventKind::kDie:
-    case DockerEventKind::kDestroy: listener_.container_stopped(e.container_id); break;
+    case DockerEventKind::kDestroy: report_stopped(e.container_id); break;
     case DockerEventKind::kPause: listener_.container_paused(e.container_id, true); break;
     case DockerEventKind::kUnpause: listener_.container_paused(e.container_id, false); break;
     case DockerEventKind::kOther: break;
@@ -77,8 +100,11 @@ void DockerWatcher::loop(double since) {
   bool connected = true;
   while (!stop_) {
     if (!connected) {
-      // dockerd came back (or never left): rescan, then resume the stream from now.
-      since = unix_now_seconds() - 1.0;
+      // dockerd came back (or never left): rescan, then resume the stream after the last event
+      // seen. A dockerd that restarted holds no older events; one that only dropped the
+      // connection replays what happened meanwhile, and the listener takes a repeated start
+      // or stop calmly.
+      since = last_event_ns_ ? static_cast<double>(last_event_ns_) / 1e9 - 0.001 : unix_now_seconds() - 1.0;
       if (auto s = scan_running(); !s) {
         sleep_interruptibly(backoff);
         backoff = std::min(backoff * 2, std::chrono::milliseconds(10'000));

@@ -1,9 +1,12 @@
 #pragma once
 // Follows the Docker daemon: containers running at start, then the /events stream; reconnects
-// and rescans when dockerd restarts.
+// and rescans when dockerd restarts. A container that stopped while the stream was down (its
+// `die` event lost with a restarted dockerd) is reported stopped by the rescan.
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "docker/docker_client.h"
@@ -34,6 +37,8 @@ class DockerWatcher {
 
  private:
   Status scan_running();
+  void report_running(const ContainerInfo& info);
+  void report_stopped(const std::string& id);
   void loop(double since);
   void sleep_interruptibly(std::chrono::milliseconds d);
 
@@ -43,6 +48,12 @@ class DockerWatcher {
   std::mutex sleep_mutex_;
   std::condition_variable sleep_cv_;
   std::thread thread_;
+  // What the listener was told is running, so a rescan can tell it what is gone. Touched by
+  // start() and then only by the watcher thread.
+  std::set<std::string> reported_running_;
+  // The newest event seen, so a stream that broke resumes where it stopped (dockerd replays
+  // what it still holds) rather than from the moment it came back.
+  uint64_t last_event_ns_ = 0;
 };
 
 double unix_now_seconds();

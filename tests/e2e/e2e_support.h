@@ -40,6 +40,8 @@ int free_port();
 class Process {
  public:
   explicit Process(const std::vector<std::string>& argv);
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
   ~Process();
   bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout) const;
   std::string output() const;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts (start DIR) or stops (stop DIR) a private Docker engine whose every path lives under DIR:
 # its own socket, data root, exec root and pidfile, no bridge and no iptables. It never touches a
-# daemon it did not start. Prints the DOCKER_HOST to use on start.
+# daemon it did not start. Prints the DOCKER_HOST to use on start. DOCKERD_EXTRA_ARGS adds
+# options (e.g. --live-restore); stop then start with the same DIR restarts the same engine.
 set -euo pipefail
 cmd=${1:?usage: private-dockerd.sh start|stop DIR}
 dir=${2:?usage: private-dockerd.sh start|stop DIR}
@@ -14,8 +15,8 @@ start)
   /usr/sbin/dockerd \
     --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
     -H "unix://$sock" --bridge=none --iptables=false --ip-masq=false --ip6tables=false \
-    --storage-driver vfs \
-    >"$dir/dockerd.log" 2>&1 &
+    --storage-driver vfs ${DOCKERD_EXTRA_ARGS:-} \
+    >>"$dir/dockerd.log" 2>&1 &
   for _ in $(seq 1 300); do
     if [ -S "$sock" ] && DOCKER_HOST="unix://$sock" /usr/bin/docker version >/dev/null 2>&1; then
       echo "unix://$sock"
