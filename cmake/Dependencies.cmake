@@ -24,9 +24,11 @@ else()
   add_library(da::yaml_cpp ALIAS yaml-cpp)
 endif()
 
-# eBPF backend: libbpf (library), clang (compiles the BPF program), bpftool (vmlinux.h from the
-# kernel's BTF, and the skeleton).
-pkg_check_modules(LIBBPF REQUIRED IMPORTED_TARGET libbpf)
-add_library(da::libbpf ALIAS PkgConfig::LIBBPF)
-find_program(DA_CLANG clang REQUIRED)
-find_program(DA_BPFTOOL bpftool PATHS /usr/sbin /sbin REQUIRED)
+# eBPF backend (DA_EBPF): libbpf (library), clang (compiles the BPF program), bpftool (vmlinux.h
+# from the kernel's BTF, and the skeleton).
+if(DA_EBPF)
+  pkg_check_modules(LIBBPF REQUIRED IMPORTED_TARGET libbpf)
+  add_library(da::libbpf ALIAS PkgConfig::LIBBPF)
+  find_program(DA_CLANG clang REQUIRED)
+  find_program(DA_BPFTOOL bpftool PATHS /usr/sbin /sbin REQUIRED)
+endif()

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/event_json.h"
+#include "syscalls/event_json.h"
 #include "core/json_text.h"
 #include "fuzz_support.h"
 #include "transport/wire_format.h"

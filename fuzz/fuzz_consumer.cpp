@@ -7,7 +7,7 @@
 #include <deque>
 
 #include "alert/alert_format.h"
-#include "app/event_consumer.h"
+#include "transport/event_consumer.h"
 #include "core/json_text.h"
 #include "detect/detector.h"
 

@@ -1,7 +1,7 @@
 #pragma once
 // Alerts as a few human lines on the console (stdout).
 #include "alert/alert_sink.h"
-#include "app/console.h"
+#include "core/console.h"
 
 namespace da {
 

@@ -3,9 +3,9 @@
 // incident does. Exits non-zero, with the reason, if any sink failed.
 #include "alert/alert_format.h"
 #include "alert/sink_factory.h"
-#include "app/capture_session.h"
 #include "app/commands.h"
-#include "app/console.h"
+#include "core/console.h"
+#include "core/host_name.h"
 #include "core/clock.h"
 
 namespace da {

@@ -4,7 +4,8 @@
 
 #include <random>
 
-#include "core/event_json.h"
+#include "syscalls/event_json.h"
+#include "core/host_name.h"
 #include "core/json_text.h"
 #include "docker/docker_api.h"
 #include "transport/inprocess_queue.h"
@@ -49,12 +50,6 @@ std::string new_agent_id() {
 }
 
 }  // namespace
-
-std::string host_name() {
-  char buf[256] = {};
-  gethostname(buf, sizeof buf - 1);
-  return buf;
-}
 
 CaptureSession::CaptureSession(const CaptureOptions& options, Console& console)
     : options_(options), console_(console), monitor_(console), channel_(options.batch_size) {}

@@ -8,10 +8,10 @@
 #include <optional>
 
 #include "app/commands.h"
-#include "app/console.h"
+#include "core/console.h"
 #include "app/container_monitor.h"
 #include "app/detection_pipeline.h"
-#include "app/event_consumer.h"
+#include "transport/event_consumer.h"
 #include "capture/backend_factory.h"
 #include "capture/capture_backend.h"
 #include "transport/batch_shipper.h"
@@ -61,7 +61,5 @@ class CaptureSession {
   bool finished_ = false;
   uint64_t reported_losses_ = 0;
 };
-
-std::string host_name();
 
 }  // namespace da

@@ -7,7 +7,7 @@
 #include <mutex>
 #include <set>
 
-#include "app/console.h"
+#include "core/console.h"
 #include "capture/capture_backend.h"
 #include "core/container_meta.h"
 #include "docker/docker_watcher.h"

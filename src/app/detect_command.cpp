@@ -2,11 +2,11 @@
 // Redis consumer group, so several detectors share one stream (each batch goes to one of them).
 #include <unistd.h>
 
-#include "app/capture_session.h"
 #include "app/commands.h"
-#include "app/console.h"
+#include "core/console.h"
+#include "core/host_name.h"
 #include "app/detection_pipeline.h"
-#include "app/event_consumer.h"
+#include "transport/event_consumer.h"
 #include "app/signals.h"
 #include "transport/redis_stream.h"
 

@@ -55,42 +55,23 @@ Result<std::unique_ptr<DetectionPipeline>> DetectionPipeline::create(
   return p;
 }
 
-namespace {
-constexpr size_t kMaxWaitingEvents = 50000;  // per container
-constexpr auto kMaxWait = std::chrono::seconds(30);
-}  // namespace
-
 void DetectionPipeline::on_event(const SyscallEvent& event, const EventContext& context) {
   if (context.container.image_id.empty() && !event.container_id.empty()) {
-    Waiting& w = waiting_[event.container_id];
-    if (w.events.empty()) w.since = std::chrono::steady_clock::now(), w.host = context.host;
-    if (w.events.size() < kMaxWaitingEvents) w.events.push_back(event);
-    else ++never_identified_;
+    awaiting_.hold(event, context.host, std::chrono::steady_clock::now());
     return;
   }
-  if (!waiting_.empty()) {
-    auto it = waiting_.find(event.container_id);
-    if (it != waiting_.end()) {
-      // Its metadata has arrived: the events that came first are judged first.
-      for (const auto& early : it->second.events) detector_->observe(early, it->second.host, context.container);
-      waiting_.erase(it);
-    }
+  if (!awaiting_.empty()) {
+    // Its metadata has arrived: the events that came first are judged first.
+    for (const auto& early : awaiting_.release(event.container_id))
+      detector_->observe(early, context.host, context.container);
   }
   detector_->observe(event, context.host, context.container);
 }
 
 void DetectionPipeline::on_tick() {
-  const auto now = std::chrono::steady_clock::now();
-  for (auto it = waiting_.begin(); it != waiting_.end();) {
-    if (now - it->second.since < kMaxWait) {
-      ++it;
-      continue;
-    }
-    never_identified_ += it->second.events.size();
-    console_.error("warning: " + std::to_string(it->second.events.size()) + " events of container " +
-                   it->second.events.front().container_id.substr(0, 12) +
-                   " came without its name and image; not checked");
-    it = waiting_.erase(it);
+  for (const auto& gone : awaiting_.expire(std::chrono::steady_clock::now())) {
+    console_.error("warning: " + std::to_string(gone.events) + " events of container " +
+                   gone.container_id.substr(0, 12) + " came without its name and image; not checked");
   }
   detector_->tick();
   gate_.tick();
@@ -99,18 +80,7 @@ void DetectionPipeline::on_tick() {
 void DetectionPipeline::on_capture_loss(const std::string& host, const std::string& agent,
                                         uint64_t count) {
   // Goes straight to the dispatcher: a loss is never aggregated or rate-limited away.
-  Anomaly a;
-  a.time_ns = unix_nanoseconds();
-  a.host = host;
-  a.kind = AnomalyKind::kCaptureLoss;
-  a.severity = Severity::kHigh;
-  a.subject = "capture";
-  a.count = count;
-  a.explanation = "the agent missed events: " + std::to_string(count) +
-                  " syscalls were not captured or shipped by agent " + agent + " on " + host +
-                  " (kernel ring buffer or queue full); activity in that time was not checked";
-  a.profile_state = "-";
-  dispatcher_.publish(a);
+  dispatcher_.publish(capture_loss_anomaly(host, agent, count, unix_nanoseconds()));
 }
 
 std::string DetectionPipeline::finish() {
@@ -124,9 +94,10 @@ std::string DetectionPipeline::finish() {
   if (detector_->anomalies_folded())
     summary += " (" + std::to_string(detector_->anomalies_folded()) +
                " lesser novelties of new programs folded into their program's alert)";
-  for (const auto& [id, w] : waiting_) never_identified_ += w.events.size();
-  if (never_identified_)
-    summary += "; " + std::to_string(never_identified_) + " events of containers never identified, not checked";
+  awaiting_.give_up_all();
+  if (awaiting_.never_identified())
+    summary += "; " + std::to_string(awaiting_.never_identified()) +
+               " events of containers never identified, not checked";
   if (gate_.aggregated()) summary += "; " + std::to_string(gate_.aggregated()) + " repeats aggregated";
   if (gate_.rate_limited()) summary += "; " + std::to_string(gate_.rate_limited()) + " held back by the rate limit";
   for (const auto& s : dispatcher_.stats()) {

@@ -3,14 +3,14 @@
 //   events -> Detector -> AlertGate (noise control) -> AlertDispatcher -> sinks
 // An EventHandler, so the consumer thread drives it.
 #include <chrono>
-#include <map>
 #include <memory>
 
 #include "alert/alert_dispatcher.h"
 #include "alert/alert_gate.h"
 #include "app/commands.h"
-#include "app/console.h"
-#include "app/event_consumer.h"
+#include "core/console.h"
+#include "transport/event_consumer.h"
+#include "detect/awaiting_attribution.h"
 #include "detect/detector.h"
 #include "detect/profile_store.h"
 
@@ -41,15 +41,7 @@ class DetectionPipeline final : public EventHandler {
   bool finished_ = false;
   bool profiles_saved_ = true;
 
-  // Events of a container whose name and image have not arrived yet (the eBPF backend sees a
-  // container's first process before Docker's start event): kept a while, then judged.
-  struct Waiting {
-    std::chrono::steady_clock::time_point since;
-    std::vector<SyscallEvent> events;
-    std::string host;
-  };
-  std::map<std::string, Waiting> waiting_;
-  uint64_t never_identified_ = 0;
+  AwaitingAttribution awaiting_;
 };
 
 }  // namespace da

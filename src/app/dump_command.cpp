@@ -1,9 +1,9 @@
 // `dump --redis URL`: the event stream read back as JSON lines, for people and scripts.
 #include "app/commands.h"
-#include "app/console.h"
-#include "app/event_consumer.h"
+#include "core/console.h"
+#include "transport/event_consumer.h"
 #include "app/signals.h"
-#include "core/event_json.h"
+#include "syscalls/event_json.h"
 #include "core/json_text.h"
 #include "transport/redis_stream.h"
 

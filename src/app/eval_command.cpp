@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
-#include "app/console.h"
+#include "core/console.h"
 #include "core/json_text.h"
 #include "detect/ngram_model.h"
 #include "eval/roc.h"

@@ -8,7 +8,7 @@
 
 #include "app/commands.h"
 #include "core/clock.h"
-#include "app/console.h"
+#include "core/console.h"
 #include "core/json_text.h"
 #include "detect/allowances.h"
 #include "detect/detector.h"

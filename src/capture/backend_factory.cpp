@@ -1,7 +1,9 @@
 #include "capture/backend_factory.h"
 
-#include "capture/ebpf_backend.h"
 #include "capture/ptrace_backend.h"
+#if DA_HAVE_EBPF
+#include "capture/ebpf_backend.h"
+#endif
 
 namespace da {
 
@@ -21,20 +23,35 @@ std::string_view backend_kind_name(BackendKind kind) {
   return "?";
 }
 
+namespace {
+
+// The eBPF backend started, or why not.
+Result<std::unique_ptr<CaptureBackend>> start_ebpf(EventChannel& channel, CaptureObserver& observer) {
+#if DA_HAVE_EBPF
+  auto ebpf = std::make_unique<EbpfBackend>(channel, observer);
+  if (auto s = ebpf->start(); !s) return s.error();
+  return std::unique_ptr<CaptureBackend>(std::move(ebpf));
+#else
+  (void)channel, (void)observer;
+  return Error{"this build has no eBPF backend (built with DA_EBPF=OFF)"};
+#endif
+}
+
+}  // namespace
+
 Result<StartedBackend> start_capture_backend(BackendKind asked, EventChannel& channel,
                                              CaptureObserver& observer) {
   StartedBackend started;
   if (asked == BackendKind::kEbpf || asked == BackendKind::kAuto) {
-    auto ebpf = std::make_unique<EbpfBackend>(channel, observer);
-    if (auto s = ebpf->start(); s) {
-      started.backend = std::move(ebpf);
+    if (auto ebpf = start_ebpf(channel, observer); ebpf) {
+      started.backend = std::move(*ebpf);
       started.kind = BackendKind::kEbpf;
       started.reason = asked == BackendKind::kAuto ? "the kernel supports it" : "as asked";
       return started;
     } else if (asked == BackendKind::kEbpf) {
-      return Error{"the ebpf backend cannot start: " + s.error().message};
+      return Error{"the ebpf backend cannot start: " + ebpf.error().message};
     } else {
-      started.reason = "eBPF unavailable: " + s.error().message;
+      started.reason = "eBPF unavailable: " + ebpf.error().message;
     }
   } else {
     started.reason = "as asked";

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "capture/event_channel.h"
+#include "core/event_channel.h"
 #include "core/result.h"
 
 namespace da {

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "capture/proc_scan.h"
+#include "core/clock.h"
 #include "syscalls/arg_decoder.h"
 
 namespace da {
@@ -23,12 +24,6 @@ constexpr long kSeizeOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTR
 // Interrupts the tracer's blocking waitpid() so it picks up a command.
 int wake_signal() { return SIGRTMIN + 3; }
 void on_wake_signal(int) {}
-
-uint64_t realtime_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 bool is_group_stop_signal(int sig) {
   return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
@@ -391,7 +386,7 @@ class PtraceTracer {
 
   void emit(Tracee& t, int64_t ret) {
     SyscallEvent e;
-    e.timestamp_ns = realtime_ns();
+    e.timestamp_ns = unix_nanoseconds();
     const ProcessInfo& p = *t.process;
     e.container_id = container_id(p.container);
     e.pid = p.tgid;

@@ -23,4 +23,20 @@ const char* severity_name(Severity severity) {
   return "unknown";
 }
 
+Anomaly capture_loss_anomaly(const std::string& host, const std::string& agent, uint64_t count,
+                             uint64_t time_ns) {
+  Anomaly a;
+  a.time_ns = time_ns;
+  a.host = host;
+  a.kind = AnomalyKind::kCaptureLoss;
+  a.severity = Severity::kHigh;
+  a.subject = "capture";
+  a.count = count;
+  a.explanation = "the agent missed events: " + std::to_string(count) +
+                  " syscalls were not captured or shipped by agent " + agent + " on " + host +
+                  " (kernel ring buffer or queue full); activity in that time was not checked";
+  a.profile_state = "-";
+  return a;
+}
+
 }  // namespace da

@@ -55,4 +55,9 @@ struct Anomaly {
 const char* kind_name(AnomalyKind kind);
 const char* severity_name(Severity severity);
 
+// An agent reports `count` syscalls it could not capture or ship: always high, since what
+// happened meanwhile was not checked.
+Anomaly capture_loss_anomaly(const std::string& host, const std::string& agent, uint64_t count,
+                             uint64_t time_ns);
+
 }  // namespace da

@@ -1,15 +1,18 @@
 #include "docker/docker_watcher.h"
 
+#include "core/clock.h"
+
 #include <algorithm>
 #include <chrono>
 #include <vector>
 
 namespace da {
 
-double unix_now_seconds() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
+namespace {
+// Where the /events stream starts when there is no event to resume after: a second back, so a
+// container started while the scan ran shows up as an event.
+double a_second_ago() { return static_cast<double>(unix_nanoseconds()) / 1e9 - 1.0; }
+}  // namespace
 
 Status DockerWatcher::scan_running() {
   auto ids = client_.running_containers();
@@ -48,8 +51,7 @@ void DockerWatcher::report_stopped(const std::string& id) {
 
 Status DockerWatcher::start() {
   if (auto s = client_.ping(); !s) return s;
-  // Subscribe from just before the scan: a container started in between shows up as an event.
-  const double since = unix_now_seconds() - 1.0;
+  const double since = a_second_ago();
   if (auto s = scan_running(); !s) return s;
   thread_ = std::thread([this, since] { loop(since); });
   return ok_status();
@@ -104,7 +106,7 @@ void DockerWatcher::loop(double since) {
       // seen. A dockerd that restarted holds no older events; one that only dropped the
       // connection replays what happened meanwhile, and the listener takes a repeated start
       // or stop calmly.
-      since = last_event_ns_ ? static_cast<double>(last_event_ns_) / 1e9 - 0.001 : unix_now_seconds() - 1.0;
+      since = last_event_ns_ ? static_cast<double>(last_event_ns_) / 1e9 - 0.001 : a_second_ago();
       if (auto s = scan_running(); !s) {
         sleep_interruptibly(backoff);
         backoff = std::min(backoff * 2, std::chrono::milliseconds(10'000));

@@ -56,6 +56,4 @@ class DockerWatcher {
   uint64_t last_event_ns_ = 0;
 };
 
-double unix_now_seconds();
-
 }  // namespace da

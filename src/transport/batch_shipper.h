@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "capture/event_channel.h"
+#include "core/event_channel.h"
 #include "core/container_meta.h"
 #include "transport/event_transport.h"
 

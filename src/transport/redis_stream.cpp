@@ -1,8 +1,12 @@
 #include "transport/redis_stream.h"
 
+#include <hiredis/hiredis.h>
 #include <sys/time.h>
 
 namespace da {
+
+void RedisContextDeleter::operator()(redisContext* c) const { redisFree(c); }
+
 namespace {
 
 struct ReplyDeleter {

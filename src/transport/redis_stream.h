@@ -1,8 +1,6 @@
 #pragma once
 // Redis Streams transport: each batch is one stream entry (field "batch", msgpack bytes), added
 // with XADD and a bounded MAXLEN so an absent consumer cannot fill Redis's memory.
-#include <hiredis/hiredis.h>
-
 #include <memory>
 #include <string>
 
@@ -13,8 +11,14 @@ namespace da {
 
 constexpr const char* kDefaultStream = "docker-anomalies:events";
 
+}  // namespace da
+
+struct redisContext;  // hiredis, used only inside redis_stream.cpp
+
+namespace da {
+
 struct RedisContextDeleter {
-  void operator()(redisContext* c) const { redisFree(c); }
+  void operator()(redisContext* c) const;
 };
 using RedisContextPtr = std::unique_ptr<redisContext, RedisContextDeleter>;
 

@@ -3,7 +3,7 @@
 #include <mutex>
 #include <thread>
 
-#include "capture/event_channel.h"
+#include "core/event_channel.h"
 #include "transport/inprocess_queue.h"
 
 namespace da {
@@ -124,7 +124,7 @@ TEST(BatchShipper, CountsWhatItCannotDeliverAtShutdown) {
 
 }  // namespace da
 
-#include "app/event_consumer.h"
+#include "transport/event_consumer.h"
 #include "core/event_pool.h"
 
 namespace da {

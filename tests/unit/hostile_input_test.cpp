@@ -12,7 +12,7 @@
 #include "alert/alert_format.h"
 #include "app/capture_session.h"
 #include "app/commands.h"
-#include "core/event_json.h"
+#include "syscalls/event_json.h"
 #include "core/json_text.h"
 #include "core/printable.h"
 #include "detect/learned_set.h"

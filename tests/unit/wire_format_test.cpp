@@ -2,7 +2,7 @@
 
 #include <msgpack.hpp>
 
-#include "core/event_json.h"
+#include "syscalls/event_json.h"
 #include "transport/wire_format.h"
 
 namespace da {

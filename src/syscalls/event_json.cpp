@@ -1,4 +1,4 @@
-#include "core/event_json.h"
+#include "syscalls/event_json.h"
 
 #include "syscalls/syscall_table.h"
 

@@ -1,4 +1,4 @@
-#include "capture/event_channel.h"
+#include "core/event_channel.h"
 
 namespace da {
 

@@ -1,4 +1,4 @@
-#include "app/event_consumer.h"
+#include "transport/event_consumer.h"
 
 #include "transport/wire_format.h"
 
