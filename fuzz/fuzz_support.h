@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/syscall_event.h"
+#include "synthetic_events.h"
 
 namespace da::fuzz {
 
@@ -35,19 +36,7 @@ inline std::filesystem::path write_scratch(const std::string& name, std::string_
 // One call of a worker process in container "ccc…" (targets and seeds build events alike).
 inline SyscallEvent worker_call(int64_t second, int32_t pid, int nr, std::vector<ArgValue> args = {},
                                 int64_t ret = 0) {
-  SyscallEvent e;
-  e.timestamp_ns = static_cast<uint64_t>(second) * 1'000'000'000ULL;
-  e.container_id = std::string(64, 'c');
-  e.pid = e.tid = pid;
-  e.ns_pid = 7;
-  e.ppid = 1;
-  e.uid = 0;
-  e.comm = "worker";
-  e.exe = "/usr/bin/worker";
-  e.syscall_nr = nr;
-  e.args = std::move(args);
-  e.ret = ret;
-  return e;
+  return synthetic::call(second, pid, nr, std::move(args), ret);
 }
 
 // A broken invariant is a finding like a crash: say which, then abort so libFuzzer keeps the input.

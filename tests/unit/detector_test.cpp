@@ -11,6 +11,7 @@
 #include "detect/detector.h"
 #include "detect/learning.h"
 #include "detect/path_normalizer.h"
+#include "synthetic_events.h"
 
 namespace da {
 namespace {
@@ -43,19 +44,7 @@ class DetectorTest : public ::testing::Test {
 
   SyscallEvent event(int32_t pid, int32_t nr, std::vector<ArgValue> args = {}, int64_t ret = 0,
                      std::string comm = "worker", std::string exe = "/usr/bin/worker") {
-    SyscallEvent e;
-    e.timestamp_ns = static_cast<uint64_t>(now_) * 1'000'000'000ULL;
-    e.container_id = std::string(64, 'c');
-    e.pid = e.tid = pid;
-    e.ns_pid = 7;
-    e.ppid = 1;
-    e.uid = 0;
-    e.comm = std::move(comm);
-    e.exe = std::move(exe);
-    e.syscall_nr = nr;
-    e.args = std::move(args);
-    e.ret = ret;
-    return e;
+    return synthetic::call(now_, pid, nr, std::move(args), ret, std::move(comm), std::move(exe));
   }
 
   SyscallEvent open_file(int32_t pid, const std::string& path, int64_t flags = O_RDONLY) {
