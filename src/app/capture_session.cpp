@@ -120,6 +120,7 @@ Status CaptureSession::start() {
   auto started = start_capture_backend(backend_kind_, channel_, monitor_);
   if (!started) return started.error();
   backend_ = std::move(started->backend);
+  command_tracer_ = started->command_tracer;
   // The hook is named: its cost is paid by every syscall on the host (docs/BENCHMARKS.md).
   console_.error(started->kind == BackendKind::kEbpf
                      ? "Capture backend: ebpf on the raw_syscalls tracepoints (" + started->reason + ")"

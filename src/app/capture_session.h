@@ -29,6 +29,8 @@ class CaptureSession {
 
   // Valid after start().
   CaptureBackend& backend() { return *backend_; }
+  // The backend as a host-command tracer (`trace`); nullptr unless it is one (ptrace).
+  CommandTracer* command_tracer() { return command_tracer_; }
   ContainerMonitor& monitor() { return monitor_; }
   EventConsumer* consumer() { return consumer_.get(); }
   Status start();
@@ -57,6 +59,7 @@ class CaptureSession {
   std::unique_ptr<DetectionPipeline> detection_;
   BackendKind backend_kind_ = BackendKind::kAuto;  // asked for
   std::unique_ptr<CaptureBackend> backend_;
+  CommandTracer* command_tracer_ = nullptr;  // backend_ itself, when it traces commands
   std::atomic<uint64_t> backend_lost_{0};  // the backend's own losses, as last read
   bool finished_ = false;
   uint64_t reported_losses_ = 0;

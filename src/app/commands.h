@@ -7,12 +7,14 @@
 
 #include "alert/alert_settings.h"
 #include "detect/learning.h"
+#include "detect/profile_store.h"
+#include "transport/redis_stream.h"
 
 namespace da {
 
 // How the engine learns and where it keeps profiles and writes alerts (run, detect).
 struct DetectionOptions {
-  std::string state_dir = "/var/lib/docker-anomalies";
+  std::string state_dir = kDefaultStateDir;
   LearningSettings learning;
   long long progress_interval_seconds = 60;
   bool seed_from_previous_tag = false;
@@ -26,7 +28,7 @@ struct CaptureOptions {
   std::string docker_host;  // empty: DOCKER_HOST, else /var/run/docker.sock
   std::string redis_url;    // empty: the in-process queue
   std::string redis_credentials;  // file: "user:password" or a password (else $DA_REDIS_*)
-  std::string stream = "docker-anomalies:events";
+  std::string stream = kDefaultStream;
   long long stream_max_length = 100000;  // entries (batches) kept in the Redis stream
   size_t batch_size = 256;
   bool print_syscalls = false;
@@ -41,7 +43,7 @@ int trace_command(const CaptureOptions& options, const std::vector<std::string>&
 struct DetectOptions {
   std::string redis_url;
   std::string redis_credentials;
-  std::string stream = "docker-anomalies:events";
+  std::string stream = kDefaultStream;
   std::string group = "docker-anomalies-detectors";
   std::string consumer;  // default: host:pid
   DetectionOptions detection;
@@ -50,7 +52,7 @@ int detect_command(const DetectOptions& options);  // detector only, from a Redi
 
 struct ProfilesOptions {
   std::string action;  // list | show | export | import | reset | allow
-  std::string state_dir = "/var/lib/docker-anomalies";
+  std::string state_dir = kDefaultStateDir;
   std::string image;   // image id, id prefix or repo:tag
   std::string file;    // export destination / import source
   bool all = false;    // reset every profile
@@ -63,7 +65,7 @@ struct ProfilesOptions {
 int profiles_command(const ProfilesOptions& options);
 
 struct AlertTestOptions {
-  std::string state_dir = "/var/lib/docker-anomalies";
+  std::string state_dir = kDefaultStateDir;
   AlertSettings alerts;
 };
 // Sends one test alert through every configured sink; non-zero with the reason if any failed.
@@ -72,7 +74,7 @@ int alert_test_command(const AlertTestOptions& options);
 struct DumpOptions {
   std::string redis_url;
   std::string redis_credentials;
-  std::string stream = "docker-anomalies:events";
+  std::string stream = kDefaultStream;
   uint64_t count = 0;  // events; 0 = all there are
   bool follow = false;
 };

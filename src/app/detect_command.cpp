@@ -1,62 +1,95 @@
 // `detect --redis URL`: a detector without capture. It reads the agents' event stream through a
 // Redis consumer group, so several detectors share one stream (each batch goes to one of them).
+// Ordered steps with teardown (app/command_steps.h).
 #include <unistd.h>
 
+#include "app/command_steps.h"
 #include "app/commands.h"
+#include "app/detection_pipeline.h"
+#include "app/signals.h"
 #include "core/console.h"
 #include "core/host_name.h"
-#include "app/detection_pipeline.h"
 #include "transport/event_consumer.h"
-#include "app/signals.h"
 #include "transport/redis_stream.h"
 
 namespace da {
+namespace {
+
+struct DetectRun {
+  const DetectOptions& options;
+  Console& console;
+  std::optional<RedisUrl> url;
+  RedisReadOptions read;
+  std::unique_ptr<RedisStreamSource> source;
+  std::unique_ptr<DetectionPipeline> detection;
+  std::unique_ptr<EventConsumer> consumer;  // destroyed before the pipeline it feeds
+  int exit_code = 0;
+};
+
+const std::vector<CommandStep<DetectRun>>& detect_steps() {
+  static const std::vector<CommandStep<DetectRun>> steps = {
+      {"read the Redis URL",
+       [](DetectRun& r) -> Status {
+         auto url = redis_url_with_credentials(r.options.redis_url, r.options.redis_credentials);
+         if (!url) return Error{url.error().message, ErrorCause::kInvalid};
+         r.url = *url;
+         return ok_status();
+       }},
+      {"join the consumer group",
+       [](DetectRun& r) -> Status {
+         r.read.stream = r.options.stream;
+         r.read.group = r.options.group;
+         r.read.consumer = r.options.consumer.empty() ? host_name() + ":" + std::to_string(getpid())
+                                                      : r.options.consumer;
+         auto source = RedisStreamSource::create(*r.url, r.read);
+         if (!source) return source.error();
+         r.source = std::move(*source);
+         return ok_status();
+       }},
+      {"load the detection engine",
+       [](DetectRun& r) -> Status {
+         auto detection = DetectionPipeline::create(r.options.detection, r.console);
+         if (!detection) return detection.error();
+         r.detection = std::move(*detection);
+         return ok_status();
+       },
+       [](DetectRun& r) {
+         r.console.line(r.detection->finish());  // saves profiles, delivers queued alerts
+         if (!r.detection->profiles_saved()) r.exit_code = 1;
+       }},
+      {"detect until told to stop",
+       [](DetectRun& r) -> Status {
+         r.consumer = std::make_unique<EventConsumer>(
+             *r.source, [&r](const std::string& m) { r.console.error("warning: " + m); });
+         r.consumer->add_handler(*r.detection);
+         r.console.line("Detecting from " + r.source->describe() + " as consumer " + r.read.consumer);
+         std::atomic<bool> stop{false};
+         std::thread stopper([&] {
+           while (!stop)
+             if (wait_for_termination(std::chrono::milliseconds(200))) stop = true;
+         });
+         while (!stop) {
+           // A Redis outage is waited out: the agents keep the stream, the group keeps our place.
+           auto n = r.consumer->run_inline(0, false, stop);
+           if (!n && !stop) {
+             r.console.error("warning: " + n.error().message + " (retrying in 2 s)");
+             for (int i = 0; i < 20 && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+           }
+         }
+         stopper.join();
+         r.console.line("read " + std::to_string(r.consumer->events()) + " events");
+         return ok_status();
+       }},
+  };
+  return steps;
+}
+
+}  // namespace
 
 int detect_command(const DetectOptions& options) {
   Console console;
-  auto url = redis_url_with_credentials(options.redis_url, options.redis_credentials);
-  if (!url) {
-    console.error("error: " + url.error().message);
-    return 2;
-  }
-  RedisReadOptions read;
-  read.stream = options.stream;
-  read.group = options.group;
-  read.consumer = options.consumer.empty() ? host_name() + ":" + std::to_string(getpid())
-                                           : options.consumer;
-  auto source = RedisStreamSource::create(*url, read);
-  if (!source) {
-    console.error("error: " + source.error().message);
-    return 1;
-  }
-  auto detection = DetectionPipeline::create(options.detection, console);
-  if (!detection) {
-    console.error("error: " + detection.error().message);
-    return 1;
-  }
-  EventConsumer consumer(**source, [&](const std::string& m) { console.error("warning: " + m); });
-  consumer.add_handler(**detection);
-  console.line("Detecting from " + (*source)->describe() + " as consumer " + read.consumer);
-
-  std::atomic<bool> stop{false};
-  std::thread stopper([&] {
-    while (!stop)
-      if (wait_for_termination(std::chrono::milliseconds(200))) stop = true;
-  });
-  int code = 0;
-  while (!stop) {
-    // A Redis outage is waited out: the agents keep the stream, the group keeps our place.
-    auto n = consumer.run_inline(0, false, stop);
-    if (!n && !stop) {
-      console.error("warning: " + n.error().message + " (retrying in 2 s)");
-      for (int i = 0; i < 20 && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
-  stopper.join();
-  console.line("read " + std::to_string(consumer.events()) + " events");
-  console.line((*detection)->finish());
-  if (!(*detection)->profiles_saved()) code = 1;
-  return code;
+  DetectRun run{options, console, {}, {}, {}, {}, {}, 0};
+  return run_steps(run, detect_steps(), console);
 }
 
 }  // namespace da

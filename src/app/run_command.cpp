@@ -1,9 +1,11 @@
-// `run` (capture + detection in one process) and `agent` (capture only, into Redis).
+// `run` (capture + detection in one process) and `agent` (capture only, into Redis), as ordered
+// steps with teardown (app/command_steps.h).
 #include <unistd.h>
 
 #include <cstdlib>
 
 #include "app/capture_session.h"
+#include "app/command_steps.h"
 #include "app/commands.h"
 #include "app/signals.h"
 #include "docker/docker_client.h"
@@ -12,47 +14,74 @@
 namespace da {
 namespace {
 
+struct CaptureRun {
+  const CaptureOptions& options;
+  bool consume;  // read the events back and detect (run), or only ship them (agent)
+  Console& console;
+  std::optional<DockerEndpoint> endpoint;
+  std::unique_ptr<CaptureSession> session;
+  std::unique_ptr<DockerClient> docker;
+  std::unique_ptr<DockerWatcher> watcher;
+  int exit_code = 0;
+};
+
+const std::vector<CommandStep<CaptureRun>>& capture_steps() {
+  static const std::vector<CommandStep<CaptureRun>> steps = {
+      {"check privileges",
+       [](CaptureRun&) -> Status {
+         if (geteuid() == 0) return ok_status();
+         return Error{"monitoring containers needs root (loading BPF programs, or ptrace); run it with sudo",
+                      ErrorCause::kPermission};
+       }},
+      {"find the Docker endpoint",
+       [](CaptureRun& r) -> Status {
+         const char* env_host = std::getenv("DOCKER_HOST");
+         auto endpoint = parse_docker_host(!r.options.docker_host.empty() ? r.options.docker_host
+                                           : env_host                     ? env_host
+                                                                          : "");
+         if (!endpoint) return Error{endpoint.error().message, ErrorCause::kInvalid};
+         r.endpoint = *endpoint;
+         return ok_status();
+       }},
+      {"build the pipeline",
+       [](CaptureRun& r) -> Status {
+         auto session = CaptureSession::create(r.options, r.consume, r.console);
+         if (!session) return session.error();
+         r.session = std::move(*session);
+         return ok_status();
+       }},
+      {"reach Docker",
+       [](CaptureRun& r) -> Status {
+         r.docker = std::make_unique<DockerClient>(*r.endpoint);
+         return r.docker->ping();
+       }},
+      {"start capture", [](CaptureRun& r) -> Status { return r.session->start(); },
+       [](CaptureRun& r) {
+         // Stops capture, ships and consumes what is left, saves profiles: the summary.
+         r.console.line(r.session->finish());
+         if (!r.session->profiles_saved()) r.exit_code = 1;
+       }},
+      {"follow Docker",
+       [](CaptureRun& r) -> Status {
+         r.console.line("Listening for docker events...");
+         r.watcher = std::make_unique<DockerWatcher>(*r.docker, r.session->monitor());
+         return r.watcher->start();
+       },
+       [](CaptureRun& r) { r.watcher->stop(); }},
+      {"monitor until told to stop",
+       [](CaptureRun& r) -> Status {
+         while (!wait_for_termination(std::chrono::milliseconds(1000))) r.session->report_losses();
+         r.console.error("stopping: detaching from every process...");
+         return ok_status();
+       }},
+  };
+  return steps;
+}
+
 int capture_containers(const CaptureOptions& options, bool consume) {
   Console console;
-  if (geteuid() != 0) {
-    console.error("error: monitoring containers needs root (loading BPF programs, or ptrace); "
-                  "run it with sudo");
-    return 1;
-  }
-  const char* env_host = std::getenv("DOCKER_HOST");
-  auto endpoint = parse_docker_host(!options.docker_host.empty() ? options.docker_host
-                                    : env_host                   ? env_host
-                                                                 : "");
-  if (!endpoint) {
-    console.error("error: " + endpoint.error().message);
-    return 2;
-  }
-  auto session = CaptureSession::create(options, consume, console);
-  if (!session) {
-    console.error("error: " + session.error().message);
-    return 1;
-  }
-  DockerClient docker(*endpoint);
-  if (auto s = docker.ping(); !s) {
-    console.error("error: " + s.error().message);
-    return 1;
-  }
-  if (auto s = (*session)->start(); !s) {
-    console.error("error: " + s.error().message);
-    return 1;
-  }
-  console.line("Listening for docker events...");
-  DockerWatcher watcher(docker, (*session)->monitor());
-  if (auto s = watcher.start(); !s) {
-    console.error("error: " + s.error().message);
-    console.line((*session)->finish());
-    return 1;
-  }
-  while (!wait_for_termination(std::chrono::milliseconds(1000))) (*session)->report_losses();
-  console.error("stopping: detaching from every process...");
-  watcher.stop();
-  console.line((*session)->finish());
-  return (*session)->profiles_saved() ? 0 : 1;
+  CaptureRun run{options, consume, console, {}, {}, {}, {}, 0};
+  return run_steps(run, capture_steps(), console);
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ Result<std::unique_ptr<CaptureBackend>> start_ebpf(EventChannel& channel, Captur
   return std::unique_ptr<CaptureBackend>(std::move(ebpf));
 #else
   (void)channel, (void)observer;
-  return Error{"this build has no eBPF backend (built with DA_EBPF=OFF)"};
+  return Error{"this build has no eBPF backend (built with DA_EBPF=OFF)", ErrorCause::kUnsupported};
 #endif
 }
 
@@ -51,7 +51,10 @@ Result<StartedBackend> start_capture_backend(BackendKind asked, EventChannel& ch
     } else if (asked == BackendKind::kEbpf) {
       return Error{"the ebpf backend cannot start: " + ebpf.error().message};
     } else {
-      started.reason = "eBPF unavailable: " + ebpf.error().message;
+      started.reason = std::string(ebpf.error().cause == ErrorCause::kPermission  ? "eBPF not permitted: "
+                                   : ebpf.error().cause == ErrorCause::kUnsupported ? "eBPF not offered here: "
+                                                                                    : "eBPF unavailable: ") +
+                       ebpf.error().message;
     }
   } else {
     started.reason = "as asked";
@@ -61,6 +64,7 @@ Result<StartedBackend> start_capture_backend(BackendKind asked, EventChannel& ch
     if (asked == BackendKind::kAuto) return Error{s.error().message + " (and " + started.reason + ")"};
     return s.error();
   }
+  started.command_tracer = ptrace.get();
   started.backend = std::move(ptrace);
   started.kind = BackendKind::kPtrace;
   return started;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "capture/capture_backend.h"
+#include "capture/command_tracer.h"
 
 namespace da {
 
@@ -21,6 +22,8 @@ struct StartedBackend {
   std::unique_ptr<CaptureBackend> backend;
   BackendKind kind = BackendKind::kPtrace;  // what runs: kEbpf or kPtrace
   std::string reason;  // why, for the console: "as asked", "eBPF unavailable: ..."
+  // The same backend as a host-command tracer, when it is one (ptrace); else nullptr.
+  CommandTracer* command_tracer = nullptr;
 };
 
 // Starts the backend asked for; with kAuto eBPF where the kernel allows it, else ptrace. An

@@ -45,10 +45,6 @@ class CaptureBackend {
   // A docker exec entered the container: pick up processes the backend has not seen yet.
   virtual void rescan_container(const std::string& container_id) = 0;
   virtual void remove_container(const std::string& container_id) = 0;
-  // Runs one host command under the backend (the `trace` subcommand); returns its pid.
-  virtual Result<pid_t> spawn(const std::vector<std::string>& argv) = 0;
-  // Waits for spawned commands to exit; their exit status, -1 if stopped first.
-  virtual int wait_spawned() = 0;
   // Detaches from everything; every tracee keeps running unharmed.
   virtual void stop() = 0;
   virtual CaptureStats stats() = 0;

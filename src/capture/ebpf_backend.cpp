@@ -82,6 +82,11 @@ int on_record(void* context, void* data, size_t size) {
   return static_cast<EbpfBackend*>(context)->handle_record(data, size);
 }
 
+// An error from the system or libbpf, with its errno and what it means for the caller.
+Error system_error(const std::string& what, int err) {
+  return Error{what + ": " + std::strerror(err), cause_of_errno(err), err};
+}
+
 }  // namespace
 
 EbpfBackend::EbpfBackend(EventChannel& channel, CaptureObserver& observer)
@@ -90,9 +95,10 @@ EbpfBackend::EbpfBackend(EventChannel& channel, CaptureObserver& observer)
 EbpfBackend::~EbpfBackend() { stop(); }
 
 Status EbpfBackend::start() {
-  if (geteuid() != 0) return Error{"loading BPF programs needs root"};
+  if (geteuid() != 0) return Error{"loading BPF programs needs root", ErrorCause::kPermission, EPERM};
   if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
-    return Error{"the kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE programs cannot load"};
+    return Error{"the kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE programs cannot load",
+                 ErrorCause::kUnsupported, errno};
   libbpf_set_print([](enum libbpf_print_level level, const char* format, va_list args) -> int {
     // Only libbpf's warnings reach the user; its debug chatter does not.
     return level == LIBBPF_WARN ? vfprintf(stderr, format, args) : 0;
@@ -101,12 +107,11 @@ Status EbpfBackend::start() {
   auto self = read_proc_status(getpid());
   if (!self) return Error{"cannot read /proc/self/status"};
   skeleton_ = syscall_capture_bpf__open();
-  if (!skeleton_) return Error{std::string("cannot open the BPF program: ") + std::strerror(errno)};
+  if (!skeleton_) return system_error("cannot open the BPF program", errno);
   skeleton_->rodata->target_level = static_cast<unsigned>(self->ns_level) + 1;
   if (int err = syscall_capture_bpf__load(skeleton_); err) {
-    syscall_capture_bpf__destroy(skeleton_);
-    skeleton_ = nullptr;
-    return Error{std::string("the kernel refused the BPF program: ") + std::strerror(-err)};
+    destroy_skeleton();
+    return system_error("the kernel refused the BPF program", -err);
   }
   // Which arguments are strings, from the same syscall table the ptrace backend decodes with.
   for (const auto& spec : all_syscalls()) {
@@ -122,21 +127,27 @@ Status EbpfBackend::start() {
       if (kinds.kind[i] != DA_ARG_VALUE) kinds.any_string = 1;
     }
     uint32_t key = static_cast<uint32_t>(spec.nr);
-    bpf_map__update_elem(skeleton_->maps.arg_kinds, &key, sizeof key, &kinds, sizeof kinds, BPF_ANY);
+    // Without its row the kernel side would copy no string of that call: refuse to run half-blind.
+    if (int err = bpf_map__update_elem(skeleton_->maps.arg_kinds, &key, sizeof key, &kinds, sizeof kinds, BPF_ANY)) {
+      destroy_skeleton();
+      return system_error("cannot fill the BPF argument table", -err);
+    }
   }
   if (int err = syscall_capture_bpf__attach(skeleton_); err) {
-    syscall_capture_bpf__destroy(skeleton_);
-    skeleton_ = nullptr;
-    return Error{std::string("cannot attach the BPF programs to raw_syscalls: ") + std::strerror(-err)};
+    destroy_skeleton();
+    return system_error("cannot attach the BPF programs to raw_syscalls", -err);
   }
   ring_ = ring_buffer__new(bpf_map__fd(skeleton_->maps.events), on_record, this, nullptr);
   if (!ring_) {
-    syscall_capture_bpf__destroy(skeleton_);
-    skeleton_ = nullptr;
-    return Error{std::string("cannot open the BPF ring buffer: ") + std::strerror(errno)};
+    const int err = errno;
+    destroy_skeleton();
+    return system_error("cannot open the BPF ring buffer", err);
   }
   auto host_ns = pid_namespace_of("/proc/self/ns/pid");
-  if (!host_ns) return host_ns.error();
+  if (!host_ns) {
+    destroy_skeleton();
+    return host_ns.error();
+  }
   host_pid_ns_ = *host_ns;
   realtime_offset_ns_ = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
   running_ = true;
@@ -217,10 +228,6 @@ void EbpfBackend::remove_container(const std::string& container_id) {
   uint32_t key = it->second;
   bpf_map__delete_elem(skeleton_->maps.targets, &key, sizeof key, 0);
   pid_ns_of_.erase(it);
-}
-
-Result<pid_t> EbpfBackend::spawn(const std::vector<std::string>&) {
-  return Error{"the ebpf backend follows containers; `trace` of a host command uses --backend ptrace"};
 }
 
 int EbpfBackend::handle_record(const void* data, size_t size) {
@@ -427,7 +434,11 @@ void EbpfBackend::stop() {
   if (unattributed_)
     observer_.warning(std::to_string(unattributed_) + " syscalls of new pid namespaces that could "
                       "not be tied to a Docker container were discarded");
-  ring_buffer__free(ring_);
+  destroy_skeleton();
+}
+
+void EbpfBackend::destroy_skeleton() {
+  ring_buffer__free(ring_);  // accepts nullptr
   ring_ = nullptr;
   syscall_capture_bpf__destroy(skeleton_);
   skeleton_ = nullptr;

@@ -33,8 +33,6 @@ class EbpfBackend final : public CaptureBackend {
   Status add_container(const ContainerTarget& target) override;
   void rescan_container(const std::string&) override {}  // the kernel filter sees exec'd processes
   void remove_container(const std::string& container_id) override;
-  Result<pid_t> spawn(const std::vector<std::string>& argv) override;
-  int wait_spawned() override { return -1; }
   void stop() override;
   CaptureStats stats() override;
 
@@ -48,6 +46,8 @@ class EbpfBackend final : public CaptureBackend {
     uint64_t raw[6] = {};  // the raw arguments at entry
   };
   void poll_loop();
+  // Frees the ring buffer and the BPF objects (detached, unloaded); safe when absent.
+  void destroy_skeleton();
   void flush_burst();
   // The container of a record the kernel side tagged DA_PENDING_CONTAINER; "" if none.
   std::string resolve_pending(uint32_t pid_ns, uint32_t pid);

@@ -74,15 +74,24 @@ class PtraceTracer {
   pid_t spawned_pid() const { return spawned_pid_; }
   std::optional<int> spawned_exit() const { return spawned_exit_; }
 
-  void attach_container(const ContainerTarget& target) {
+  // An error when not one of the container's threads could be attached (each failure was
+  // also reported as a warning); the container stays on the list for later processes.
+  Status attach_container(const ContainerTarget& target) {
     int index = container_index(target.id);
     if (index < 0) {
       containers_.push_back({target.id, true});
       index = static_cast<int>(containers_.size()) - 1;
     }
     containers_[index].active = true;
+    const uint64_t attached_before = stats_.tracees_attached;
+    last_seize_errno_ = 0;
     attach_container_processes(index);
     watch_shim_of(target.init_pid);
+    if (stats_.tracees_attached == attached_before && last_seize_errno_ != 0)
+      return Error{"cannot trace any process of container " + target.id.substr(0, 12) + ": " +
+                       strerror(last_seize_errno_),
+                   cause_of_errno(last_seize_errno_), last_seize_errno_};
+    return ok_status();
   }
 
   void rescan(const std::string& id) {
@@ -236,6 +245,7 @@ class PtraceTracer {
   bool seize(pid_t tid, TraceMode mode, int container, pid_t tgid) {
     if (ptrace(PTRACE_SEIZE, tid, 0, kSeizeOptions) != 0) {
       if (errno != ESRCH) {
+        last_seize_errno_ = errno;
         ++stats_.attach_failures;
         observer_.warning("cannot attach to " + std::to_string(tid) + ": " + strerror(errno) +
                           (errno == EPERM ? " (already traced by another tool?)" : ""));
@@ -429,6 +439,7 @@ class PtraceTracer {
   std::unordered_map<pid_t, pid_t> children_;  // new child tid -> parent tid, from fork events
   std::vector<ContainerState> containers_;
   CaptureStats stats_;
+  int last_seize_errno_ = 0;  // of the last failed PTRACE_SEIZE during one attach_container
   bool detaching_ = false;
   pid_t spawned_pid_ = 0;
   std::optional<int> spawned_exit_;
@@ -528,8 +539,9 @@ void PtraceBackend::tracer_main() {
 }
 
 Status PtraceBackend::add_container(const ContainerTarget& target) {
-  run_on_tracer([&](PtraceTracer& t) { t.attach_container(target); });
-  return ok_status();
+  Status result = Error{"the tracer is not running"};
+  run_on_tracer([&](PtraceTracer& t) { result = t.attach_container(target); });
+  return result;
 }
 
 void PtraceBackend::rescan_container(const std::string& id) {

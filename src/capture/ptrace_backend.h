@@ -13,12 +13,13 @@
 #include <thread>
 
 #include "capture/capture_backend.h"
+#include "capture/command_tracer.h"
 
 namespace da {
 
 class PtraceTracer;  // the tracer thread's state machine, private to ptrace_backend.cpp
 
-class PtraceBackend final : public CaptureBackend {
+class PtraceBackend final : public CaptureBackend, public CommandTracer {
  public:
   PtraceBackend(EventChannel& channel, CaptureObserver& observer);
   ~PtraceBackend() override;

@@ -43,10 +43,9 @@ void ReplayBackend::replay() {
   done_cv_.notify_all();
 }
 
-int ReplayBackend::wait_spawned() {
+void ReplayBackend::wait_replayed() {
   std::unique_lock lock(mutex_);
   done_cv_.wait(lock, [&] { return done_; });
-  return 0;
 }
 
 void ReplayBackend::stop() {

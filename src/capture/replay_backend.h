@@ -26,11 +26,8 @@ class ReplayBackend final : public CaptureBackend {
   Status add_container(const ContainerTarget&) override { return ok_status(); }
   void rescan_container(const std::string&) override {}
   void remove_container(const std::string&) override {}
-  Result<pid_t> spawn(const std::vector<std::string>&) override {
-    return Error{"the replay backend runs no commands"};
-  }
-  // Waits until every recorded event is in the channel; 0.
-  int wait_spawned() override;
+  // Waits until every recorded event is in the channel.
+  void wait_replayed();
   void stop() override;
   CaptureStats stats() override { return {}; }
   uint64_t replayed() const { return replayed_; }

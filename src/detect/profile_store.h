@@ -12,6 +12,9 @@
 
 namespace da {
 
+// Where profiles (and the alert outbox) live unless --state-dir says otherwise.
+constexpr const char* kDefaultStateDir = "/var/lib/docker-anomalies";
+
 class ProfileStore {
  public:
   explicit ProfileStore(std::filesystem::path state_dir);

@@ -127,7 +127,7 @@ class PipelineTest : public ::testing::Test {
     shipper.start();
     consumer.start();
     EXPECT_TRUE(replay.start());
-    replay.wait_spawned();
+    replay.wait_replayed();
     replay.stop();
     shipper.finish();  // closes the channel, ships the rest
     consumer.finish();
