@@ -12,6 +12,7 @@
 #include "core/console.h"
 #include "core/json_text.h"
 #include "detect/ngram_model.h"
+#include "eval/calibration.h"
 #include "eval/roc.h"
 #include "eval/trace_dataset.h"
 
@@ -41,32 +42,6 @@ class Progress {
   int last_ = -1;
 };
 
-NgramModel train(const std::vector<const Trace*>& traces, int order) {
-  NgramModel model(order);
-  for (const Trace* t : traces) model.add_trace(t->calls);
-  model.finalize();
-  return model;
-}
-
-// The operating threshold comes from training data only: k-fold held-out scores of the
-// training traces, at the quantile that targets the wanted false-alarm rate.
-double calibrate_threshold(const std::vector<Trace>& training, int order, double quantile_q,
-                           int folds) {
-  std::vector<double> held_out;
-  Progress progress("calibrating threshold", folds);
-  for (int f = 0; f < folds; ++f) {
-    std::vector<const Trace*> fit;
-    for (size_t i = 0; i < training.size(); ++i)
-      if (static_cast<int>(i % folds) != f) fit.push_back(&training[i]);
-    NgramModel model = train(fit, order);
-    NgramModel::Stream stream(model);
-    for (size_t i = f; i < training.size(); i += folds)
-      held_out.push_back(stream.mean(training[i].calls));
-    progress.step(f + 1);
-  }
-  return quantile(held_out, quantile_q);
-}
-
 }  // namespace
 
 int eval_command(const EvalOptions& o) {
@@ -82,10 +57,12 @@ int eval_command(const EvalOptions& o) {
     }
   }
 
-  const double threshold = calibrate_threshold(*training, o.order, o.threshold_quantile, 5);
+  Progress calibrating("calibrating threshold", 5);
+  const double threshold = calibrate_threshold(*training, o.order, o.threshold_quantile, 5,
+                                               [&](int folds) { calibrating.step(folds); });
   std::vector<const Trace*> all_training;
   for (const auto& t : *training) all_training.push_back(&t);
-  const NgramModel model = train(all_training, o.order);
+  const NgramModel model = train_model(all_training, o.order);
 
   // Scoring throughput counts the scoring alone, the engine's per-syscall hot path.
   uint64_t calls = 0;
