@@ -3,6 +3,7 @@ find_package(Threads REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(CURL REQUIRED)
+find_package(spdlog REQUIRED)
 find_package(PkgConfig REQUIRED)
 
 # hiredis: Debian ships a pkg-config file; its CMake config varies between releases.

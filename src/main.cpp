@@ -7,7 +7,8 @@ int main(int argc, char** argv) {
   try {
     return da::main_entry(argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "docker-anomalies: fatal: %s\n", e.what());
-    return 70;
+    // A failure at run time nothing else caught: exit 1, as every runtime failure does.
+    std::fprintf(stderr, "error: fatal: %s\n", e.what());
+    return 1;
   }
 }

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include "alert/alert_format.h"
@@ -13,8 +14,21 @@
 namespace da {
 
 Result<std::unique_ptr<JsonLinesSink>> JsonLinesSink::open(const std::string& path) {
+  // A fresh install has no /var/log/docker-anomalies/ yet: make the directory, as a log would.
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (std::error_code ec; !parent.empty() && !std::filesystem::exists(parent, ec)) {
+    std::filesystem::create_directories(parent, ec);
+    if (ec)
+      return Error{"cannot create the directory of the alert file " + path + ": " + ec.message(),
+                   cause_of_errno(ec.value()), ec.value()};
+    std::filesystem::permissions(parent, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                             std::filesystem::perms::group_exec, ec);
+  }
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd < 0) return Error{"cannot open the alert file " + path + ": " + std::strerror(errno)};
+  if (fd < 0) {
+    const int err = errno;
+    return Error{"cannot open the alert file " + path + ": " + std::strerror(err), cause_of_errno(err), err};
+  }
   return std::unique_ptr<JsonLinesSink>(new JsonLinesSink(path, fd));
 }
 

@@ -14,11 +14,11 @@ int alert_test_command(const AlertTestOptions& options) {
   Console console;
   auto sinks = make_alert_sinks(options.alerts);
   if (!sinks) {
-    console.error("error: " + sinks.error().message);
+    console.error(sinks.error().message);
     return 2;
   }
   if (sinks->empty()) {
-    console.error("error: no alert sink is configured (--smtp-url/--email-to/--email-from, "
+    console.error("no alert sink is configured (--smtp-url/--email-to/--email-from, "
                   "--alert-json, --webhook-url, --syslog, or --config FILE)");
     return 2;
   }
@@ -54,7 +54,7 @@ int alert_test_command(const AlertTestOptions& options) {
     }
   }
   if (failed) {
-    console.error("error: " + std::to_string(failed) + " of " + std::to_string(sinks->size()) +
+    console.error(std::to_string(failed) + " of " + std::to_string(sinks->size()) +
                   " alert outputs failed");
     return 1;
   }

@@ -59,7 +59,7 @@ CaptureSession::~CaptureSession() { finish(); }
 Result<std::unique_ptr<CaptureSession>> CaptureSession::create(const CaptureOptions& options,
                                                                bool consume, Console& console) {
   std::unique_ptr<CaptureSession> s(new CaptureSession(options, console));
-  auto warn = [&console](const std::string& m) { console.error("warning: " + m); };
+  auto warn = [&console](const std::string& m) { console.warn(m); };
   BatchPublisher* publisher = nullptr;
   BatchSource* source = nullptr;
   if (options.redis_url.empty()) {
@@ -122,7 +122,7 @@ Status CaptureSession::start() {
   backend_ = std::move(started->backend);
   command_tracer_ = started->command_tracer;
   // The hook is named: its cost is paid by every syscall on the host (docs/BENCHMARKS.md).
-  console_.error(started->kind == BackendKind::kEbpf
+  console_.info(started->kind == BackendKind::kEbpf
                      ? "Capture backend: ebpf on the raw_syscalls tracepoints (" + started->reason + ")"
                      : "Capture backend: ptrace (" + started->reason + ")");
   monitor_.set_backend(backend_.get());
@@ -150,7 +150,7 @@ void CaptureSession::report_losses() {
   detail += ")";
   // Logged here; the alert comes from the detector side, which learns of it from the "lost"
   // count every batch carries — the same way for `run` and for agents feeding `detect`.
-  console_.error("warning: " + detail);
+  console_.warn(detail);
 }
 
 std::string CaptureSession::finish() {

@@ -6,6 +6,7 @@
 #include "app/commands.h"
 #include "app/config_file.h"
 #include "app/signals.h"
+#include "core/console.h"
 
 namespace da {
 namespace {
@@ -73,9 +74,28 @@ void add_alert_options(CLI::App* cmd, AlertSettings& a) {
       ->check(CLI::PositiveNumber);
 }
 
-void add_config_option(CLI::App* cmd) {
-  // Read before parsing (main_entry): here only so that CLI11 accepts it.
+void add_log_level_option(CLI::App* cmd, std::string& log_level) {
+  cmd->add_option("--log-level", log_level,
+                  "lowest level of the log on stderr: debug (also each process), info, warning, error")
+      ->check(CLI::IsMember({"debug", "info", "warning", "warn", "error"}));
+}
+
+void add_config_options(CLI::App* cmd, std::string& log_level) {
+  // --config and -o are read before parsing (main_entry): here only so that CLI11 accepts them.
   cmd->add_option("--config", "YAML configuration file (see docker-anomalies.example.yaml)");
+  static std::vector<std::string> ignored;
+  cmd->add_option("-o,--option", ignored,
+                  "set any configuration key: -o key.path=value (e.g. -o alerts.noise.rate_per_minute=5); "
+                  "repeatable; flags win over -o, -o over --config");
+  add_log_level_option(cmd, log_level);
+}
+
+// The first word that is not an option, if it names no command ("frobnicate").
+std::string unknown_command(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return {};
+  for (const auto* sub : app.get_subcommands({}))
+    if (sub->get_name() == argv[1]) return {};
+  return argv[1];
 }
 
 void add_learning_options(CLI::App* cmd, LearningSettings& l) {
@@ -138,7 +158,7 @@ int main_entry(int argc, char** argv) {
   DetectOptions detect_opts;
   auto* detect = app.add_subcommand(
       "detect", "detect only, from the Redis stream agents feed (a consumer group: run several)");
-  detect->add_option("--redis", detect_opts.redis_url, "redis://host:port[/db]")->required();
+  detect->add_option("--redis", detect_opts.redis_url, "redis://host:port[/db] (required: here, `redis:` in --config or -o redis=URL)");
   detect->add_option("--redis-credentials", detect_opts.redis_credentials, "file holding the Redis password (one line, user:password or the password alone; else $DA_REDIS_USERNAME/$DA_REDIS_PASSWORD)");
   detect->add_option("--stream", detect_opts.stream, "Redis stream name")
       ->default_val(detect_opts.stream);
@@ -196,7 +216,7 @@ int main_entry(int argc, char** argv) {
 
   DumpOptions dump_opts;
   auto* dump = app.add_subcommand("dump", "print the events of a Redis stream as JSON lines");
-  dump->add_option("--redis", dump_opts.redis_url, "redis://host:port[/db]")->required();
+  dump->add_option("--redis", dump_opts.redis_url, "redis://host:port[/db] (required: here, `redis:` in --config or -o redis=URL)");
   dump->add_option("--redis-credentials", dump_opts.redis_credentials, "file holding the Redis password (one line, user:password or the password alone; else $DA_REDIS_USERNAME/$DA_REDIS_PASSWORD)");
   dump->add_option("--stream", dump_opts.stream, "Redis stream name")->default_val(dump_opts.stream);
   dump->add_option("--count", dump_opts.count, "stop after N events (default: all)");
@@ -226,11 +246,24 @@ int main_entry(int argc, char** argv) {
   add_state_dir_option(alert_test, alert_test_opts.state_dir);
   add_alert_options(alert_test, alert_test_opts.alerts);
 
-  for (auto* cmd : {run, agent, detect, profiles, alert_test}) add_config_option(cmd);
-  for (auto* sub : profiles->get_subcommands({})) add_config_option(sub);
-  if (const std::string config = find_config_argument(argc, argv); !config.empty()) {
-    auto loaded = load_config_file(
-        config, ConfigTargets{&run_opts, &agent_opts, &detect_opts, &profiles_opts, &alert_test_opts});
+  CaptureOptions check_opts;
+  auto* config_cmd = app.add_subcommand("config", "work with the configuration");
+  config_cmd->require_subcommand(1);
+  auto* config_check = config_cmd->add_subcommand(
+      "check", "validate the configuration and the environment without root; say what could not be checked");
+  add_capture_options(config_check, check_opts, true);
+  add_detection_options(config_check, check_opts.detection);
+
+  std::string log_level = "info";
+  for (auto* cmd : {run, agent, detect, profiles, alert_test, dump, config_check}) add_config_options(cmd, log_level);
+  for (auto* sub : profiles->get_subcommands({})) add_config_options(sub, log_level);
+  add_log_level_option(trace, log_level);
+  const std::string config = find_config_argument(argc, argv);
+  const std::vector<std::string> overrides = find_option_overrides(argc, argv);
+  if (!config.empty() || !overrides.empty()) {
+    auto loaded = load_config(config, overrides,
+                              ConfigTargets{&run_opts, &agent_opts, &detect_opts, &profiles_opts,
+                                            &alert_test_opts, &dump_opts, &check_opts, &log_level});
     if (!loaded) {
       std::fprintf(stderr, "error: %s\n", loaded.error().message.c_str());
       return 2;
@@ -239,10 +272,34 @@ int main_entry(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 numbers its errors (105, 106, 109, ...); every usage error exits 2 here.
+    if (const std::string word = unknown_command(app, argc, argv); !word.empty()) {
+      std::string names;
+      for (const auto* sub : app.get_subcommands({})) names += (names.empty() ? "" : ", ") + sub->get_name();
+      std::fprintf(stderr, "error: unknown command '%s' (commands: %s)\n", word.c_str(), names.c_str());
+    } else {
+      std::fprintf(stderr, "error: %s\n", e.what());
+    }
+    std::fprintf(stderr, "Run with --help for more information.\n");
+    return 2;
   }
+  set_log_level(*parse_log_level(log_level));
+  auto needs_redis = [](const std::string& url, const char* command) {
+    if (!url.empty()) return true;
+    std::fprintf(stderr, "error: %s needs a Redis URL: --redis URL, `redis:` in --config, or -o redis=URL\n", command);
+    return false;
+  };
+  if (*detect && !needs_redis(detect_opts.redis_url, "detect")) return 2;
+  if (*dump && !needs_redis(dump_opts.redis_url, "dump")) return 2;
   if (*run) return run_command(run_opts);
+  if (*config_check) return config_check_command(check_opts);
   if (*agent) return agent_command(agent_opts);
   if (*detect) return detect_command(detect_opts);
   if (*alert_test) return alert_test_command(alert_test_opts);

@@ -31,7 +31,7 @@ int run_steps(State& state, const std::vector<CommandStep<State>>& steps, Consol
   for (const auto& step : steps) {
     Status s = step.run(state);
     if (!s) {
-      console.error("error: " + s.error().message);
+      console.error(s.error().message);
       failed_with = exit_code_for(s.error());
       break;
     }

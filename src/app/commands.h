@@ -39,6 +39,8 @@ struct CaptureOptions {
 int run_command(const CaptureOptions& options);    // agent + detector in one process
 int agent_command(const CaptureOptions& options);  // capture only, into Redis
 int trace_command(const CaptureOptions& options, const std::vector<std::string>& argv);
+// Validates what `run` would use, without root; says what it could not check.
+int config_check_command(const CaptureOptions& options);
 
 struct DetectOptions {
   std::string redis_url;

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/console.h"
+
 #include <cstring>
 #include <functional>
 #include <map>
@@ -14,6 +16,11 @@ namespace {
 struct ConfigError {
   std::string message;
 };
+
+// " (line N)" for a key read from the file; nothing for one set by -o.
+std::string at_line(const YAML::Mark& mark) {
+  return mark.is_null() || mark.line < 0 ? "" : " (line " + std::to_string(mark.line + 1) + ")";
+}
 
 // Reads one YAML map, refusing keys it was not told about.
 class Section {
@@ -31,7 +38,7 @@ class Section {
     try {
       apply(v.as<T>());
     } catch (const YAML::Exception&) {
-      throw ConfigError{"'" + name(key) + "' has the wrong type (line " + std::to_string(v.Mark().line + 1) + ")"};
+      throw ConfigError{"'" + name(key) + "' has the wrong type" + at_line(v.Mark())};
     }
   }
   Section section(const char* key) {
@@ -43,8 +50,7 @@ class Section {
     for (const auto& kv : node_) {
       const std::string key = kv.first.as<std::string>();
       if (!known_.count(key))
-        throw ConfigError{"unknown key '" + name(key.c_str()) + "' (line " +
-                          std::to_string(kv.first.Mark().line + 1) + ")"};
+        throw ConfigError{"unknown key '" + name(key.c_str()) + "'" + at_line(kv.first.Mark())};
     }
   }
 
@@ -66,13 +72,54 @@ std::function<void(const T&)> set_all(std::vector<T*> targets) {
 
 }  // namespace
 
-Status load_config_file(const std::string& path, const ConfigTargets& t) {
+// Sets `key.path` in the tree to `value` read as YAML, creating maps on the way.
+void apply_override(YAML::Node& root, const std::string& override_text) {
+  const auto eq = override_text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError{"-o needs key=value (e.g. -o alerts.json_file=/var/log/da.jsonl), got '" + override_text + "'"};
+  const std::string key = override_text.substr(0, eq);
+  std::vector<std::string> parts;
+  for (size_t start = 0;;) {
+    const size_t dot = key.find('.', start);
+    parts.push_back(key.substr(start, dot - start));
+    if (parts.back().empty()) throw ConfigError{"-o " + key + ": empty part in the key"};
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  YAML::Node value;
   try {
-    YAML::Node root = YAML::LoadFile(path);
+    value = YAML::Load(override_text.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    throw ConfigError{"-o " + key + ": the value is not valid YAML (" + e.msg + ")"};
+  }
+  // yaml-cpp nodes are handles: walking with operator[] on copies writes into the tree.
+  std::vector<YAML::Node> path{root};
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node next = path.back()[parts[i]];
+    if (next.IsDefined() && !next.IsNull() && !next.IsMap())
+      throw ConfigError{"-o " + key + ": '" + parts[i] + "' is not a section"};
+    if (!next.IsDefined() || next.IsNull()) {
+      path.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      next = path.back()[parts[i]];
+    }
+    path.push_back(next);
+  }
+  path.back()[parts.back()] = value;
+}
+
+Status load_config(const std::string& path, const std::vector<std::string>& overrides,
+                   const ConfigTargets& t) {
+  const std::string source = path.empty() ? std::string("-o") : path;
+  try {
+    YAML::Node root = path.empty() ? YAML::Node(YAML::NodeType::Map) : YAML::LoadFile(path);
+    if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+    if (!root.IsMap()) throw ConfigError{"the file must be a map of settings"};
+    for (const auto& o : overrides) apply_override(root, o);
     Section top(root, "");
-    std::vector<CaptureOptions*> captures{t.run, t.agent};
+    std::vector<CaptureOptions*> captures{t.run, t.agent, t.check};
     std::vector<DetectionOptions*> detections{t.run ? &t.run->detection : nullptr,
-                                              t.detect ? &t.detect->detection : nullptr};
+                                              t.detect ? &t.detect->detection : nullptr,
+                                              t.check ? &t.check->detection : nullptr};
     auto each_capture = [&](auto member) {
       std::vector<std::decay_t<decltype(t.run->*member)>*> out;
       for (auto* c : captures)
@@ -102,16 +149,23 @@ Status load_config_file(const std::string& path, const ConfigTargets& t) {
       for (auto* c : captures)
         if (c) c->redis_url = v;
       if (t.detect) t.detect->redis_url = v;
+      if (t.dump) t.dump->redis_url = v;
     });
     top.get<std::string>("redis_credentials", [&](const std::string& v) {
       for (auto* c : captures)
         if (c) c->redis_credentials = v;
       if (t.detect) t.detect->redis_credentials = v;
+      if (t.dump) t.dump->redis_credentials = v;
     });
     top.get<std::string>("stream", [&](const std::string& v) {
       for (auto* c : captures)
         if (c) c->stream = v;
       if (t.detect) t.detect->stream = v;
+      if (t.dump) t.dump->stream = v;
+    });
+    top.get<std::string>("log_level", [&](const std::string& v) {
+      if (!parse_log_level(v)) throw ConfigError{"'log_level' must be debug, info, warning or error"};
+      if (t.log_level) *t.log_level = v;
     });
     top.get<std::string>("state_dir", [&](const std::string& v) {
       for (auto* d : detections)
@@ -177,12 +231,26 @@ Status load_config_file(const std::string& path, const ConfigTargets& t) {
     top.check_unknown();
     return ok_status();
   } catch (const ConfigError& e) {
-    return Error{path + ": " + e.message};
+    return Error{source + ": " + e.message, ErrorCause::kInvalid};
   } catch (const YAML::BadFile&) {
-    return Error{"cannot read the config file " + path + ": " + std::strerror(errno)};
+    return Error{"cannot read the config file " + path + ": " + std::strerror(errno), ErrorCause::kInvalid};
   } catch (const YAML::Exception& e) {
-    return Error{path + ": " + e.what()};
+    return Error{source + ": " + e.what(), ErrorCause::kInvalid};
   }
+}
+
+std::vector<std::string> find_option_overrides(int argc, char** argv) {
+  std::vector<std::string> out;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) break;
+    if ((std::strcmp(argv[i], "-o") == 0 || std::strcmp(argv[i], "--option") == 0) && i + 1 < argc)
+      out.push_back(argv[++i]);
+    else if (std::strncmp(argv[i], "--option=", 9) == 0)
+      out.push_back(argv[i] + 9);
+    else if (std::strncmp(argv[i], "-o", 2) == 0 && argv[i][2] != '\0')
+      out.push_back(argv[i] + 2);
+  }
+  return out;
 }
 
 std::string find_config_argument(int argc, char** argv) {

@@ -1,7 +1,10 @@
 #pragma once
-// --config FILE: the same settings as the flags, in YAML (docker-anomalies.example.yaml lists
-// every key). Loaded before the command line is parsed, so flags given explicitly win.
+// One configuration tree: --config FILE (YAML; docker-anomalies.example.yaml lists every key),
+// then `-o key.path=value` for any key of that tree (the value read as YAML: numbers, booleans,
+// [lists]), then the flags, which are shorthands for some keys. Loaded before the command line
+// is parsed, so a flag given explicitly wins over -o, and -o over the file.
 #include <string>
+#include <vector>
 
 #include "app/commands.h"
 #include "core/result.h"
@@ -15,12 +18,20 @@ struct ConfigTargets {
   DetectOptions* detect = nullptr;
   ProfilesOptions* profiles = nullptr;
   AlertTestOptions* alert_test = nullptr;
+  DumpOptions* dump = nullptr;
+  CaptureOptions* check = nullptr;  // `config check`: what run would use
+  std::string* log_level = nullptr;
 };
 
-// Unknown keys and wrong types are errors naming the key, so a typo never goes unnoticed.
-Status load_config_file(const std::string& path, const ConfigTargets& targets);
+// `path` may be empty (no file), `overrides` are the -o values in order. Unknown keys, wrong
+// types and malformed -o are errors (ErrorCause::kInvalid) naming the key, so a typo never goes
+// unnoticed.
+Status load_config(const std::string& path, const std::vector<std::string>& overrides,
+                   const ConfigTargets& targets);
 
 // The value of --config (or --config=FILE) in argv; empty if absent.
 std::string find_config_argument(int argc, char** argv);
+// Every -o/--option value in argv (-o K=V, -oK=V, --option K=V, --option=K=V), in order.
+std::vector<std::string> find_option_overrides(int argc, char** argv);
 
 }  // namespace da

@@ -11,7 +11,7 @@ void ContainerMonitor::container_running(const ContainerInfo& info) {
     monitored_[info.id] = info;
     metadata_[info.id] = ContainerMeta{info.name, info.image, info.image_id};
   }
-  console_.line("Monitoring container: " + short_id(info.id) + " (name=" + info.name +
+  console_.info("Monitoring container: " + short_id(info.id) + " (name=" + info.name +
                 ", image=" + info.image + ")");
   if (backend_) {
     if (auto s = backend_->add_container({info.id, info.pid}); !s)
@@ -38,7 +38,7 @@ void ContainerMonitor::container_stopped(const std::string& id) {
     }
   }
   if (backend_) backend_->remove_container(id);
-  console_.line("Finished monitoring container: " + short_id(id));
+  console_.info("Finished monitoring container: " + short_id(id));
 }
 
 void ContainerMonitor::container_paused(const std::string& id, bool paused) {
@@ -46,17 +46,22 @@ void ContainerMonitor::container_paused(const std::string& id, bool paused) {
   if (monitored_.count(id)) monitored_[id].paused = paused;
 }
 
-void ContainerMonitor::docker_status(const std::string& message) { console_.error(message); }
+void ContainerMonitor::docker_status(const std::string& message, bool problem) {
+  if (problem)
+    console_.warn(message);
+  else
+    console_.info(message);
+}
 
 void ContainerMonitor::process_started(const std::string&, pid_t pid) {
-  console_.line("Monitoring process ID: " + std::to_string(pid));
+  console_.debug("Monitoring process ID: " + std::to_string(pid));
 }
 
 void ContainerMonitor::process_finished(const std::string&, pid_t pid) {
-  console_.line("Finished monitoring process ID: " + std::to_string(pid));
+  console_.debug("Finished monitoring process ID: " + std::to_string(pid));
 }
 
-void ContainerMonitor::warning(const std::string& message) { console_.error("warning: " + message); }
+void ContainerMonitor::warning(const std::string& message) { console_.warn(message); }
 
 std::map<std::string, ContainerInfo> ContainerMonitor::containers() const {
   std::lock_guard lock(mutex_);

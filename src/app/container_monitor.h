@@ -24,7 +24,7 @@ class ContainerMonitor final : public DockerListener, public CaptureObserver {
   void container_exec(const std::string& id, const std::string& action) override;
   void container_stopped(const std::string& id) override;
   void container_paused(const std::string& id, bool paused) override;
-  void docker_status(const std::string& message) override;
+  void docker_status(const std::string& message, bool problem) override;
 
   // CaptureObserver
   void process_started(const std::string& container_id, pid_t pid) override;

@@ -60,9 +60,9 @@ const std::vector<CommandStep<DetectRun>>& detect_steps() {
       {"detect until told to stop",
        [](DetectRun& r) -> Status {
          r.consumer = std::make_unique<EventConsumer>(
-             *r.source, [&r](const std::string& m) { r.console.error("warning: " + m); });
+             *r.source, [&r](const std::string& m) { r.console.warn(m); });
          r.consumer->add_handler(*r.detection);
-         r.console.line("Detecting from " + r.source->describe() + " as consumer " + r.read.consumer);
+         r.console.info("Detecting from " + r.source->describe() + " as consumer " + r.read.consumer);
          std::atomic<bool> stop{false};
          std::thread stopper([&] {
            while (!stop)
@@ -72,7 +72,7 @@ const std::vector<CommandStep<DetectRun>>& detect_steps() {
            // A Redis outage is waited out: the agents keep the stream, the group keeps our place.
            auto n = r.consumer->run_inline(0, false, stop);
            if (!n && !stop) {
-             r.console.error("warning: " + n.error().message + " (retrying in 2 s)");
+             r.console.warn(n.error().message + " (retrying in 2 s)");
              for (int i = 0; i < 20 && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
            }
          }

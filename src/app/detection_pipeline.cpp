@@ -29,9 +29,9 @@ DispatcherSettings dispatcher_settings(const DetectionOptions& o) {
 
 DetectionPipeline::DetectionPipeline(const DetectionOptions& options, Console& console)
     : console_(console), store_(options.state_dir),
-      dispatcher_([&console](const std::string& m) { console.error(m); }, dispatcher_settings(options)),
+      dispatcher_([&console](const std::string& m) { console.tagged(m); }, dispatcher_settings(options)),
       gate_(options.alerts.noise, [this](const Anomaly& a) { dispatcher_.publish(a); },
-            [&console](const std::string& m) { console.line(m); }) {}
+            [&console](const std::string& m) { console.info(m); }) {}
 
 Result<std::unique_ptr<DetectionPipeline>> DetectionPipeline::create(
     const DetectionOptions& options, Console& console) {
@@ -45,13 +45,7 @@ Result<std::unique_ptr<DetectionPipeline>> DetectionPipeline::create(
   DetectionPipeline* self = p.get();
   p->detector_ = std::make_unique<Detector>(
       detector_config(options), &p->store_, [self](const Anomaly& a) { self->gate_.offer(a); },
-      [&console](const std::string& m) {
-        // Problems go to stderr, where a service's logs are read; progress to stdout.
-        if (m.starts_with("error:") || m.starts_with("warning:"))
-          console.error(m);
-        else
-          console.line(m);
-      });
+      [&console](const std::string& m) { console.tagged(m); });
   return p;
 }
 
@@ -70,7 +64,7 @@ void DetectionPipeline::on_event(const SyscallEvent& event, const EventContext& 
 
 void DetectionPipeline::on_tick() {
   for (const auto& gone : awaiting_.expire(std::chrono::steady_clock::now())) {
-    console_.error("warning: " + std::to_string(gone.events) + " events of container " +
+    console_.warn(std::to_string(gone.events) + " events of container " +
                    gone.container_id.substr(0, 12) + " came without its name and image; not checked");
   }
   detector_->tick();
@@ -106,7 +100,7 @@ std::string DetectionPipeline::finish() {
   }
   for (const auto& p : detector_->summaries())
     summary += "\n  profile " + p.image + ": " + state_name(p.state) + ", " + p.progress_text;
-  for (const auto& line : unsaved) console_.error("error: " + line);
+  for (const auto& line : unsaved) console_.error(line);
   return summary;
 }
 

@@ -25,7 +25,7 @@ int dump_command(const DumpOptions& options) {
   Console console;
   auto url = redis_url_with_credentials(options.redis_url, options.redis_credentials);
   if (!url) {
-    console.error("error: " + url.error().message);
+    console.error(url.error().message);
     return 2;
   }
   RedisReadOptions read;
@@ -33,10 +33,10 @@ int dump_command(const DumpOptions& options) {
   read.start_id = "0";
   auto source = RedisStreamSource::create(*url, read);
   if (!source) {
-    console.error("error: " + source.error().message);
+    console.error(source.error().message);
     return 1;
   }
-  EventConsumer consumer(**source, [&](const std::string& m) { console.error("warning: " + m); });
+  EventConsumer consumer(**source, [&](const std::string& m) { console.warn(m); });
   JsonLinePrinter printer;
   consumer.add_handler(printer);
   std::atomic<bool> stop{false};
@@ -50,11 +50,11 @@ int dump_command(const DumpOptions& options) {
   stopper.join();
   std::fflush(stdout);
   if (!n) {
-    console.error("error: " + n.error().message);
+    console.error(n.error().message);
     return 1;
   }
   if (consumer.malformed_batches())
-    console.error("warning: skipped " + std::to_string(consumer.malformed_batches()) +
+    console.warn("skipped " + std::to_string(consumer.malformed_batches()) +
                   " malformed batches");
   return 0;
 }

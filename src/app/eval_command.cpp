@@ -52,7 +52,7 @@ int eval_command(const EvalOptions& o) {
   auto attack = normal ? load_traces(o.attack_dir, format) : normal;
   for (const auto* r : {&training, &normal, &attack}) {
     if (!*r) {
-      console.error("error: " + r->error().message);
+      console.error(r->error().message);
       return 2;
     }
   }
@@ -102,7 +102,7 @@ int eval_command(const EvalOptions& o) {
     std::ofstream svg(o.roc_svg);
     svg << roc_svg(roc_curve(normal_scores, attack_scores), auc, "docker-anomalies eval");
     if (!svg) {
-      console.error("error: cannot write " + o.roc_svg);
+      console.error("cannot write " + o.roc_svg);
       return 1;
     }
   }

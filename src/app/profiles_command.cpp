@@ -29,7 +29,7 @@ std::vector<Loaded> load_all(const ProfileStore& store, Console& console) {
   for (const auto& file : store.files()) {
     auto p = store.load_file(file);
     if (!p) {
-      console.error("warning: " + p.error().message);
+      console.warn(p.error().message);
       continue;
     }
     out.push_back({file, std::move(p.value())});
@@ -160,19 +160,19 @@ int profiles_command(const ProfilesOptions& o) {
   if (o.action == "import") {
     std::ifstream in(o.file, std::ios::binary);
     if (!in) {
-      console.error("error: cannot read " + o.file);
+      console.error("cannot read " + o.file);
       return 1;
     }
     std::ostringstream bytes;
     bytes << in.rdbuf();
     auto profile = decode_profile(bytes.str());
     if (!profile) {
-      console.error("error: " + o.file + ": " + profile.error().message);
+      console.error(o.file + ": " + profile.error().message);
       return 1;
     }
     auto saved = store.save(*profile);
     if (!saved) {
-      console.error("error: " + saved.error().message);
+      console.error(saved.error().message);
       return 1;
     }
     console.line("imported the profile of " + profile->image + " (" + profile->image_id.substr(0, 19) +
@@ -188,20 +188,20 @@ int profiles_command(const ProfilesOptions& o) {
         ++removed;
       } else {
         ++failed;
-        console.error("error: cannot remove " + file.string() + ": " + (ec ? ec.message() : "already gone"));
+        console.error("cannot remove " + file.string() + ": " + (ec ? ec.message() : "already gone"));
       }
     }
     console.line("removed " + std::to_string(removed) + " profiles; their images are learned anew");
-    if (failed) console.error("error: " + std::to_string(failed) + " profiles could not be removed and are still in use");
+    if (failed) console.error(std::to_string(failed) + " profiles could not be removed and are still in use");
     return failed ? 1 : 0;
   }
   if (o.image.empty()) {
-    console.error("error: profiles " + o.action + " needs an image (id, id prefix or repo:tag)");
+    console.error("profiles " + o.action + " needs an image (id, id prefix or repo:tag)");
     return 2;
   }
   auto found = find_profile(store, o.image, console);
   if (!found) {
-    console.error("error: " + found.error().message);
+    console.error(found.error().message);
     return 1;
   }
   if (o.action == "show") return show(found->profile, learning, o.json, console);
@@ -214,7 +214,7 @@ int profiles_command(const ProfilesOptions& o) {
     std::ofstream out(o.file, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out.flush()) {
-      console.error("error: cannot write " + o.file);
+      console.error("cannot write " + o.file);
       return 1;
     }
     console.line("exported the profile of " + found->profile.image + " to " + o.file);
@@ -226,7 +226,7 @@ int profiles_command(const ProfilesOptions& o) {
                                        {"peer ", &o.allow_peers}, {"sequence ", &o.allow_sequences}})
       for (const auto& v : *values) allowances.push_back(kind + v);
     if (allowances.empty()) {
-      console.error("error: profiles allow needs --program, --file, --peer or --sequence");
+      console.error("profiles allow needs --program, --file, --peer or --sequence");
       return 2;
     }
     ImageProfile& profile = found->profile;
@@ -234,13 +234,13 @@ int profiles_command(const ProfilesOptions& o) {
     for (const auto& allowance : allowances) {
       auto what = apply_allowance(profile, allowance);
       if (!what) {
-        console.error("error: " + what.error().message);
+        console.error(what.error().message);
         return 2;
       }
       added.push_back(*what);
     }
     if (auto saved = store.save(profile); !saved) {
-      console.error("error: " + saved.error().message);
+      console.error(saved.error().message);
       return 1;
     }
     for (const auto& a : added) console.line("allowed in " + profile.image + ": " + a);
@@ -250,13 +250,13 @@ int profiles_command(const ProfilesOptions& o) {
   }
   if (o.action == "reset") {
     if (!store.remove(found->profile.image_id)) {
-      console.error("error: cannot remove " + found->file.string());
+      console.error("cannot remove " + found->file.string());
       return 1;
     }
     console.line("reset the profile of " + found->profile.image + ": it is learned anew");
     return 0;
   }
-  console.error("error: unknown action '" + o.action + "'");
+  console.error("unknown action '" + o.action + "'");
   return 2;
 }
 

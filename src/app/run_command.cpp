@@ -63,7 +63,7 @@ const std::vector<CommandStep<CaptureRun>>& capture_steps() {
        }},
       {"follow Docker",
        [](CaptureRun& r) -> Status {
-         r.console.line("Listening for docker events...");
+         r.console.info("Listening for docker events...");
          r.watcher = std::make_unique<DockerWatcher>(*r.docker, r.session->monitor());
          return r.watcher->start();
        },
@@ -71,7 +71,7 @@ const std::vector<CommandStep<CaptureRun>>& capture_steps() {
       {"monitor until told to stop",
        [](CaptureRun& r) -> Status {
          while (!wait_for_termination(std::chrono::milliseconds(1000))) r.session->report_losses();
-         r.console.error("stopping: detaching from every process...");
+         r.console.info("stopping: detaching from every process...");
          return ok_status();
        }},
   };
@@ -90,7 +90,7 @@ int run_command(const CaptureOptions& options) { return capture_containers(optio
 
 int agent_command(const CaptureOptions& options) {
   if (options.redis_url.empty()) {
-    Console().error("error: agent needs --redis URL: it only captures, detectors read the stream");
+    Console().error("agent needs --redis URL: it only captures, detectors read the stream");
     return 2;
   }
   return capture_containers(options, false);

@@ -43,7 +43,7 @@ const std::vector<CommandStep<TraceRun>>& trace_steps() {
        },
        [](TraceRun& r) {
          // Empty when the command's step already finished the session.
-         if (auto summary = r.session->finish(); !summary.empty()) r.console.error(summary);
+         if (auto summary = r.session->finish(); !summary.empty()) r.console.info(summary);
        }},
       {"trace the command",
        [](TraceRun& r) -> Status {
@@ -60,8 +60,8 @@ const std::vector<CommandStep<TraceRun>>& trace_steps() {
          }
          const std::string summary = r.session->finish();  // stops the tracer: the waiter returns
          waiter.join();
-         r.console.error(summary);
-         if (exit_code == 127) r.console.error("error: cannot run " + r.argv[0]);
+         r.console.info(summary);  // stdout is the command's (and --print-syscalls')
+         if (exit_code == 127) r.console.error("cannot run " + r.argv[0]);
          r.exit_code = exit_code < 0 ? 1 : exit_code;
          return ok_status();
        }},

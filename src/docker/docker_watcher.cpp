@@ -22,7 +22,7 @@ Status DockerWatcher::scan_running() {
     auto info = client_.inspect(id);
     if (!info) {
       listener_.docker_status("cannot inspect container " + short_id(id) + ": " +
-                              info.error().message);
+                              info.error().message, true);
       continue;
     }
     if (!info->running) continue;
@@ -33,7 +33,7 @@ Status DockerWatcher::scan_running() {
   for (const auto& id : reported_running_)
     if (!running.count(id)) gone.push_back(id);
   for (const auto& id : gone) {
-    listener_.docker_status("container " + short_id(id) + " stopped while the event stream was down");
+    listener_.docker_status("container " + short_id(id) + " stopped while the event stream was down", false);
     report_stopped(id);
   }
   return ok_status();
@@ -71,7 +71,7 @@ void DockerWatcher::sleep_interruptibly(std::chrono::milliseconds d) {
 void DockerWatcher::handle_event_line(std::string_view line) {
   auto parsed = parse_docker_event(line);
   if (!parsed) {
-    listener_.docker_status("ignoring a malformed Docker event: " + parsed.error().message);
+    listener_.docker_status("ignoring a malformed Docker event: " + parsed.error().message, true);
     return;
   }
   if (!*parsed) return;
@@ -82,7 +82,7 @@ void DockerWatcher::handle_event_line(std::string_view line) {
       auto info = client_.inspect(e.container_id);
       if (!info) {
         listener_.docker_status("cannot inspect started container " + short_id(e.container_id) +
-                                ": " + info.error().message);
+                                ": " + info.error().message, true);
       } else if (info->running) {
         report_running(*info);
       }
@@ -112,7 +112,7 @@ void DockerWatcher::loop(double since) {
         backoff = std::min(backoff * 2, std::chrono::milliseconds(10'000));
         continue;
       }
-      listener_.docker_status("reconnected to Docker at " + client_.endpoint().display);
+      listener_.docker_status("reconnected to Docker at " + client_.endpoint().display, false);
       connected = true;
       backoff = std::chrono::milliseconds(500);
     }
@@ -121,7 +121,8 @@ void DockerWatcher::loop(double since) {
     if (stop_) break;
     listener_.docker_status("lost the Docker event stream (" +
                             (s ? std::string("closed by dockerd") : s.error().message) +
-                            "); reconnecting");
+                            "); reconnecting",
+                            true);
     connected = false;
     sleep_interruptibly(backoff);
   }

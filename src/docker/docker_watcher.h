@@ -20,7 +20,8 @@ class DockerListener {
   virtual void container_exec(const std::string& id, const std::string& action) = 0;
   virtual void container_stopped(const std::string& id) = 0;
   virtual void container_paused(const std::string& id, bool paused) = 0;
-  virtual void docker_status(const std::string& message) = 0;  // connection lost, restored
+  // Connection lost (a problem) or restored, a container found gone (not a problem).
+  virtual void docker_status(const std::string& message, bool problem) = 0;
 };
 
 class DockerWatcher {

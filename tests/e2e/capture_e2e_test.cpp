@@ -105,11 +105,12 @@ TEST(CaptureE2E, ContainersAlreadyRunningAtStartAreMonitored) {
   const std::string id =
       start_container(name, "while true; do cat /etc/da-marker >/dev/null; sleep 0.2; done");
   ASSERT_FALSE(id.empty());
-  e2e::Process agent({DA_BINARY, "run", "--print-syscalls", "--state-dir",
+  // Per-process lines are logged at debug level only.
+  e2e::Process agent({DA_BINARY, "run", "--print-syscalls", "--log-level", "debug", "--state-dir",
                       ::testing::TempDir() + e2e::unique_name("state")});
   ASSERT_TRUE(agent.wait_for_output("Monitoring container: " + id.substr(0, 12), 10s))
       << agent.output();
-  ASSERT_TRUE(agent.wait_for_output("Monitoring process ID:", 10s)) << agent.output();
+  ASSERT_TRUE(agent.wait_for_output("debug: Monitoring process ID:", 10s)) << agent.output();
   ASSERT_TRUE(agent.wait_for_output("\"/etc/da-marker\"", 10s)) << agent.output();
   // The container stops: the agent says so.
   sh("docker stop -t 1 " + name);

@@ -282,7 +282,7 @@ alerts:
   DetectOptions detect;
   ProfilesOptions profiles;
   AlertTestOptions alert_test;
-  auto s = load_config_file(path, {&run, &agent, &detect, &profiles, &alert_test});
+  auto s = load_config(path, {}, {&run, &agent, &detect, &profiles, &alert_test});
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(run.detection.state_dir, "/srv/da");
   EXPECT_EQ(profiles.state_dir, "/srv/da");
@@ -296,12 +296,12 @@ alerts:
   EXPECT_EQ(run.detection.alerts.json_file, "/var/log/da.jsonl");
 
   std::ofstream(path) << "alerts:\n  email:\n    smtp_ulr: smtp://x\n";
-  s = load_config_file(path, {&run, &agent, &detect, &profiles, &alert_test});
+  s = load_config(path, {}, {&run, &agent, &detect, &profiles, &alert_test});
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message.find("alerts.email.smtp_ulr"), std::string::npos) << s.error().message;
   std::ofstream(path) << "learning:\n  min_seconds: soon\n";
-  EXPECT_FALSE(load_config_file(path, {&run, &agent, &detect, &profiles, &alert_test}));
-  EXPECT_FALSE(load_config_file((dir / "missing.yaml").string(), {&run}));
+  EXPECT_FALSE(load_config(path, {}, {&run, &agent, &detect, &profiles, &alert_test}));
+  EXPECT_FALSE(load_config((dir / "missing.yaml").string(), {}, {&run}));
   fs::remove_all(dir);
 }
 
@@ -310,10 +310,15 @@ TEST(ConfigFile, TheExampleConfigIsValid) {
   DetectOptions detect;
   ProfilesOptions profiles;
   AlertTestOptions alert_test;
-  auto s = load_config_file(std::string(DA_SOURCE_DIR) + "/docker-anomalies.example.yaml",
-                            {&run, &agent, &detect, &profiles, &alert_test});
+  auto s = load_config(std::string(DA_SOURCE_DIR) + "/docker-anomalies.example.yaml", {},
+                       {&run, &agent, &detect, &profiles, &alert_test});
   ASSERT_TRUE(s) << s.error().message;
-  EXPECT_FALSE(run.detection.alerts.email.to.empty());
+  // Issue 12: as shipped it must work on a fresh host — the default backend, no email to a
+  // server that is not there (alert-test would fail), a JSON file whose directory is created.
+  EXPECT_EQ(run.backend, "auto");
+  EXPECT_TRUE(run.detection.alerts.email.smtp_url.empty());
+  EXPECT_TRUE(run.detection.alerts.email.to.empty());
+  EXPECT_FALSE(run.detection.alerts.json_file.empty());
 }
 
 }  // namespace da

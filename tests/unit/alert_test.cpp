@@ -91,7 +91,15 @@ TEST(AlertSinks, JsonLinesFileGetsOneLinePerAlert) {
   }
   EXPECT_EQ(n, 2);
   std::filesystem::remove(path);
-  EXPECT_FALSE(JsonLinesSink::open("/nonexistent-dir/alerts.jsonl"));
+  // A missing directory is made (a fresh install has no /var/log/docker-anomalies/ yet)...
+  const auto dir = std::filesystem::temp_directory_path() / ("da-json-dir-" + std::to_string(getpid()));
+  EXPECT_TRUE(JsonLinesSink::open((dir / "sub" / "alerts.jsonl").string()));
+  EXPECT_TRUE(std::filesystem::exists(dir / "sub" / "alerts.jsonl"));
+  std::filesystem::remove_all(dir);
+  // ...but a path that cannot be one is a clear error.
+  auto refused = JsonLinesSink::open("/dev/null/alerts.jsonl");
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("/dev/null/alerts.jsonl"), std::string::npos) << refused.error().message;
 }
 
 TEST(AlertDispatcher, RetriesAFailingSinkAndKeepsOthersFlowing) {
