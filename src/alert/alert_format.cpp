@@ -241,12 +241,10 @@ nlohmann::ordered_json falco_payload(const Anomaly& a) {
   fields["proc.cmdline"] = join(a.process.cmdline, " ");
   fields["user.uid"] = a.process.uid;
   if (a.kind == AnomalyKind::kFile) fields["fd.name"] = a.subject;
-  fields["da.kind"] = kind_name(a.kind);
-  fields["da.subject"] = a.subject;
-  fields["da.score"] = a.score;
-  fields["da.threshold"] = a.threshold;
-  fields["da.count"] = a.count;
-  fields["da.profile_state"] = a.profile_state;
+  // Then every field of our own (docs/alerts.md), as one schema for the file, --json and the
+  // webhook: tools that know Falco read the names above, ours read these.
+  const nlohmann::ordered_json ours = anomaly_to_json(a);  // named: items() refers into it
+  for (const auto& [key, value] : ours.items()) fields[key] = value;
   nlohmann::ordered_json j;
   const std::string time = rfc3339(a.time_ns, 9);  // nanoseconds, as Falco writes it
   j["time"] = time;

@@ -36,6 +36,7 @@ struct NoiseSettings {
 
 struct AlertSettings {
   std::string json_file;  // --alert-json
+  bool console_json = false;  // --json: alerts on stdout as JSON lines, not text
   EmailSettings email;
   WebhookSettings webhook;
   SyslogSettings syslog;

@@ -36,7 +36,7 @@ JsonLinesSink::~JsonLinesSink() { ::close(fd_); }
 
 Status JsonLinesSink::deliver(const Anomaly& anomaly) {
   // One write() per line with O_APPEND: lines from concurrent writers never interleave.
-  const std::string line = json_text(anomaly_to_json(anomaly)) + "\n";
+  const std::string line = json_text(falco_payload(anomaly)) + "\n";
   const ssize_t n = ::write(fd_, line.data(), line.size());
   if (n != static_cast<ssize_t>(line.size()))
     return Error{"cannot append to " + path_ + ": " +

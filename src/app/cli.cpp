@@ -38,7 +38,8 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o, bool with_docker) {
 }
 
 void add_alert_options(CLI::App* cmd, AlertSettings& a) {
-  cmd->add_option("--alert-json", a.json_file, "append each alert to FILE as one JSON line");
+  cmd->add_option("--alert-json", a.json_file, "append each alert to FILE as one JSON line (Falco-compatible)");
+  cmd->add_flag("--json", a.console_json, "alerts on stdout as JSON lines (the schema of --alert-json) instead of text");
   cmd->add_option("--smtp-url", a.email.smtp_url,
                   "email alerts through smtp://host:port (STARTTLS if offered) or smtps://host:port");
   cmd->add_option("--email-from", a.email.from, "sender address of alert emails");

@@ -198,6 +198,7 @@ Status load_config(const std::string& path, const std::vector<std::string>& over
     if (!alerts.empty()) {
       Section a = top.section("alerts");
       a.get<std::string>("json_file", set_all(each_alert([](AlertSettings& s) -> std::string& { return s.json_file; })));
+      a.get<bool>("console_json", set_all(each_alert([](AlertSettings& s) -> bool& { return s.console_json; })));
       a.get<size_t>("outbox_limit", set_all(each_alert([](AlertSettings& s) -> size_t& { return s.outbox_limit; })));
       Section email = a.section("email");
       email.get<std::string>("smtp_url", set_all(each_alert([](AlertSettings& s) -> std::string& { return s.email.smtp_url; })));

@@ -40,7 +40,7 @@ Result<std::unique_ptr<DetectionPipeline>> DetectionPipeline::create(
     return Error{s.error().message + " (set --state-dir to a writable directory)"};
   auto sinks = make_alert_sinks(options.alerts);
   if (!sinks) return sinks.error();
-  p->dispatcher_.add_sink(std::make_unique<ConsoleSink>(console));
+  p->dispatcher_.add_sink(std::make_unique<ConsoleSink>(console, options.alerts.console_json));
   for (auto& sink : *sinks) p->dispatcher_.add_sink(std::move(sink));
   DetectionPipeline* self = p.get();
   p->detector_ = std::make_unique<Detector>(

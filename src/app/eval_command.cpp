@@ -100,11 +100,17 @@ int eval_command(const EvalOptions& o) {
   };
   if (!o.roc_svg.empty()) {
     std::ofstream svg(o.roc_svg);
-    svg << roc_svg(roc_curve(normal_scores, attack_scores), auc, "docker-anomalies eval");
+    char label[64];
+    std::snprintf(label, sizeof label, "threshold %.3f", threshold);
+    svg << roc_svg(roc_curve(normal_scores, attack_scores), auc,
+                   "docker-anomalies eval: " + o.attack_dir + " vs " + o.normal_dir,
+                   OperatingPoint{result["false_alarm_rate"].get<double>(), result["detection_rate"].get<double>(), label});
+    svg.flush();
     if (!svg) {
-      console.error("cannot write " + o.roc_svg);
+      console.error("cannot write the ROC curve to " + o.roc_svg);
       return 1;
     }
+    console.info("ROC curve written to " + o.roc_svg);
   }
   if (o.json) {
     console.line(json_text(result));

@@ -73,35 +73,87 @@ double quantile(std::vector<double> values, double q) {
   return values[rank - 1];
 }
 
-std::string roc_svg(const std::vector<RocPoint>& curve, double auc, const std::string& title) {
-  const int size = 400, margin = 50;
-  auto x = [&](double f) { return margin + f * size; };
-  auto y = [&](double t) { return margin + (1 - t) * size; };
+namespace {
+
+std::string xml_escaped(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string roc_svg(const std::vector<RocPoint>& curve, double auc, const std::string& title,
+                    const std::optional<OperatingPoint>& operating) {
+  const int size = 400, left = 60, top = 50, bottom = 60, right = 30;
+  auto x = [&](double f) { return left + f * size; };
+  auto y = [&](double t) { return top + (1 - t) * size; };
+  char buf[512];
+  std::string svg;
+  std::snprintf(buf, sizeof buf,
+                "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' "
+                "font-family='sans-serif' font-size='12'>\n"
+                "<rect width='100%%' height='100%%' fill='white'/>\n",
+                left + size + right, top + size + bottom);
+  svg += buf;
+  svg += "<text x='" + std::to_string(left) + "' y='25' font-size='14'>" + xml_escaped(title) + "</text>\n";
+  std::snprintf(buf, sizeof buf, "<text x='%d' y='42' fill='#555'>ROC AUC %.4f</text>\n", left, auc);
+  svg += buf;
+  // Grid and ticks every 0.1, labelled every 0.2.
+  for (int i = 0; i <= 10; ++i) {
+    const double v = i / 10.0;
+    std::snprintf(buf, sizeof buf,
+                  "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='#eee'/>\n"
+                  "<line x1='%d' y1='%.1f' x2='%d' y2='%.1f' stroke='#eee'/>\n",
+                  x(v), top, x(v), top + size, left, y(v), left + size, y(v));
+    svg += buf;
+    if (i % 2 == 0) {
+      std::snprintf(buf, sizeof buf,
+                    "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='black'/>"
+                    "<text x='%.1f' y='%d' text-anchor='middle'>%.1f</text>\n"
+                    "<line x1='%d' y1='%.1f' x2='%d' y2='%.1f' stroke='black'/>"
+                    "<text x='%d' y='%.1f' text-anchor='end'>%.1f</text>\n",
+                    x(v), top + size, x(v), top + size + 5, x(v), top + size + 18, v,
+                    left - 5, y(v), left, y(v), left - 8, y(v) + 4, v);
+      svg += buf;
+    }
+  }
+  std::snprintf(buf, sizeof buf,
+                "<rect x='%d' y='%d' width='%d' height='%d' fill='none' stroke='black'/>\n"
+                "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#bbb' stroke-dasharray='4'/>\n",
+                left, top, size, size, x(0), y(0), x(1), y(1));
+  svg += buf;
   std::string points;
-  char buf[64];
   for (const auto& p : curve) {
     std::snprintf(buf, sizeof buf, "%.1f,%.1f ", x(p.fpr), y(p.tpr));
     points += buf;
   }
-  char head[512];
-  std::snprintf(head, sizeof head,
-                "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' "
-                "font-family='sans-serif' font-size='12'>\n"
-                "<rect width='100%%' height='100%%' fill='white'/>\n"
-                "<text x='%d' y='25' font-size='14'>%s — ROC AUC %.4f</text>\n",
-                size + 2 * margin, size + 2 * margin, margin, title.c_str(), auc);
-  std::string svg = head;
-  svg += "<rect x='" + std::to_string(margin) + "' y='" + std::to_string(margin) + "' width='" +
-         std::to_string(size) + "' height='" + std::to_string(size) +
-         "' fill='none' stroke='black'/>\n";
-  svg += "<line x1='" + std::to_string(margin) + "' y1='" + std::to_string(margin + size) +
-         "' x2='" + std::to_string(margin + size) + "' y2='" + std::to_string(margin) +
-         "' stroke='#bbb' stroke-dasharray='4'/>\n";
   svg += "<polyline fill='none' stroke='#c0392b' stroke-width='2' points='" + points + "'/>\n";
-  svg += "<text x='" + std::to_string(margin + size / 2 - 60) + "' y='" +
-         std::to_string(margin + size + 35) + "'>false positive rate</text>\n";
-  svg += "<text x='15' y='" + std::to_string(margin + size / 2) + "' transform='rotate(-90 15 " +
-         std::to_string(margin + size / 2) + ")'>true positive rate</text>\n</svg>\n";
+  if (operating) {
+    // The engine's own threshold: where it actually runs on the curve.
+    const bool right_half = operating->fpr > 0.5;
+    std::snprintf(buf, sizeof buf,
+                  "<circle cx='%.1f' cy='%.1f' r='5' fill='#2c3e50'/>\n"
+                  "<text x='%.1f' y='%.1f' text-anchor='%s'>%s: TPR %.3f at FPR %.3f</text>\n",
+                  x(operating->fpr), y(operating->tpr), x(operating->fpr) + (right_half ? -9 : 9),
+                  y(operating->tpr) + 16, right_half ? "end" : "start", xml_escaped(operating->label).c_str(),
+                  operating->tpr, operating->fpr);
+    svg += buf;
+  }
+  std::snprintf(buf, sizeof buf,
+                "<text x='%d' y='%d' text-anchor='middle'>false positive rate (normal traces alerted)</text>\n"
+                "<text x='16' y='%d' text-anchor='middle' transform='rotate(-90 16 %d)'>true positive rate "
+                "(attack traces alerted)</text>\n</svg>\n",
+                left + size / 2, top + size + 45, top + size / 2, top + size / 2);
+  svg += buf;
   return svg;
 }
 

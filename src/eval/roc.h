@@ -1,5 +1,6 @@
 #pragma once
 // Detection metrics from scores of normal (negative) and attack (positive) traces.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,16 @@ std::vector<RocPoint> roc_curve(const std::vector<double>& normal,
 double rate_above(const std::vector<double>& scores, double threshold);
 // The q-quantile (0..1) by nearest rank.
 double quantile(std::vector<double> values, double q);
-// A standalone SVG of the curve with the diagonal and the AUC in the title.
-std::string roc_svg(const std::vector<RocPoint>& curve, double auc, const std::string& title);
+// Where a detector runs on its curve: the rates at its threshold, and what to call it.
+struct OperatingPoint {
+  double fpr = 0;
+  double tpr = 0;
+  std::string label;  // e.g. "threshold 3.21"
+};
+
+// A standalone SVG of the curve: axes with ticks and a grid, the diagonal, the AUC, and the
+// operating point marked when given.
+std::string roc_svg(const std::vector<RocPoint>& curve, double auc, const std::string& title,
+                    const std::optional<OperatingPoint>& operating = std::nullopt);
 
 }  // namespace da

@@ -16,13 +16,17 @@ using e2e::trim;
 
 namespace {
 
+// The alert file's lines are Falco-compatible (time, rule, priority, output, output_fields...);
+// our own fields are inside output_fields.
 std::vector<nlohmann::json> read_alerts(const std::string& path) {
   std::vector<nlohmann::json> alerts;
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
     auto j = nlohmann::json::parse(line, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << "not JSON: " << line;
-    if (!j.is_discarded()) alerts.push_back(j);
+    if (j.is_discarded()) continue;
+    EXPECT_TRUE(j.contains("rule") && j.contains("priority") && j.contains("output_fields")) << line;
+    alerts.push_back(j["output_fields"]);
   }
   return alerts;
 }

@@ -57,7 +57,8 @@ class Agent:
     def read_alerts(self):
         try:
             with open(self.alerts) as f:
-                return [json.loads(line) for line in f if line.strip()]
+                # Falco-compatible lines: our own fields are inside output_fields.
+                return [json.loads(line)["output_fields"] for line in f if line.strip()]
         except FileNotFoundError:
             return []
 

@@ -113,6 +113,9 @@ TEST(AlertFormat, FalcosidekickPayload) {
   EXPECT_EQ(j["output_fields"]["proc.cmdline"], "cat /etc/shadow");
   EXPECT_EQ(j["output_fields"]["fd.name"], "/etc/shadow");
   EXPECT_EQ(falco_payload(sample("/x", Severity::kHigh))["priority"], "Critical");
+  // One schema (issue 12): every field of ours is inside output_fields too.
+  const auto ours = anomaly_to_json(sample());
+  for (const auto& [key, value] : ours.items()) EXPECT_EQ(j["output_fields"][key], value) << key;
 }
 
 TEST(AlertFormat, EmailHasHeadersContextAndAdvice) {

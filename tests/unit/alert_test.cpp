@@ -86,7 +86,9 @@ TEST(AlertSinks, JsonLinesFileGetsOneLinePerAlert) {
   std::string line;
   int n = 0;
   while (std::getline(in, line)) {
-    EXPECT_EQ(nlohmann::json::parse(line)["subject"], "/etc/shadow");
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["priority"], "Critical") << "Falco-compatible: " << line;
+    EXPECT_EQ(j["output_fields"]["subject"], "/etc/shadow");
     ++n;
   }
   EXPECT_EQ(n, 2);

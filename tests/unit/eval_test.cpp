@@ -28,6 +28,19 @@ TEST(Roc, TprAtFprAndRates) {
   EXPECT_NE(roc_svg(curve, 0.9, "t").find("<polyline"), std::string::npos);
 }
 
+TEST(Roc, ThePlotHasTicksAGridAndTheOperatingPoint) {
+  // Issue 12: the plot had no ticks, no grid and no mark where the engine runs.
+  const std::vector<RocPoint> curve{{0, 0}, {0.1, 0.8}, {1, 1}};
+  const std::string svg = roc_svg(curve, 0.9, "<attack> & normal", OperatingPoint{0.1, 0.8, "threshold 3.200"});
+  for (const char* tick : {">0.0<", ">0.2<", ">0.4<", ">0.6<", ">0.8<", ">1.0<"})
+    EXPECT_NE(svg.find(tick), std::string::npos) << tick;
+  EXPECT_NE(svg.find("stroke='#eee'"), std::string::npos) << "grid";
+  EXPECT_NE(svg.find("<circle"), std::string::npos);
+  EXPECT_NE(svg.find("threshold 3.200: TPR 0.800 at FPR 0.100"), std::string::npos);
+  EXPECT_NE(svg.find("&lt;attack&gt; &amp; normal"), std::string::npos) << "the title is escaped";
+  EXPECT_EQ(roc_svg(curve, 0.9, "t").find("<circle"), std::string::npos);
+}
+
 TEST(TraceDataset, LoadsAdfaAndUnmAndRejectsBadFiles) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(::testing::TempDir()) / "da-dataset-test";

@@ -135,7 +135,11 @@ class PipelineTest : public ::testing::Test {
     o.captured = channel.captured();
     o.consumed = consumer.events();
     std::ifstream alerts(options_.alerts.json_file);
-    for (std::string line; std::getline(alerts, line);) o.alerts.push_back(nlohmann::json::parse(line));
+    for (std::string line; std::getline(alerts, line);) {
+      const auto j = nlohmann::json::parse(line);
+      EXPECT_TRUE(j.contains("rule") && j.contains("priority")) << "Falco-compatible: " << line;
+      o.alerts.push_back(j["output_fields"]);  // our fields are inside
+    }
     return o;
   }
 
