@@ -4,6 +4,9 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(CURL REQUIRED)
 find_package(spdlog REQUIRED)
+# /metrics and /healthz: prometheus-cpp's text format, served by civetweb (both from Debian).
+find_package(prometheus-cpp REQUIRED COMPONENTS core)
+find_package(civetweb REQUIRED)
 find_package(PkgConfig REQUIRED)
 
 # hiredis: Debian ships a pkg-config file; its CMake config varies between releases.

@@ -207,7 +207,14 @@ void AlertDispatcher::finish() {
 
 std::vector<SinkStats> AlertDispatcher::stats() const {
   std::vector<SinkStats> out;
-  for (const auto& w : workers_) out.push_back({w->sink->name(), w->delivered, w->failed, w->kept});
+  for (const auto& w : workers_) {
+    size_t pending;
+    {
+      std::lock_guard lock(w->mutex);
+      pending = w->queue.size();
+    }
+    out.push_back({w->sink->name(), w->delivered, w->failed, w->kept, pending});
+  }
   return out;
 }
 

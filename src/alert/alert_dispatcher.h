@@ -37,6 +37,7 @@ struct SinkStats {
   uint64_t delivered = 0;
   uint64_t failed = 0;  // given up (non-durable) or dropped from a full queue/outbox
   uint64_t kept = 0;    // left in the outbox at exit, for the next start
+  uint64_t pending = 0;  // waiting to be delivered now (queue, and outbox for durable sinks)
 };
 
 class AlertDispatcher {

@@ -24,6 +24,13 @@ std::string utc_seconds(uint64_t time_ns, const char* format) {
   return buf;
 }
 
+// "com.docker.compose.service=web, ..." — where an admin finds the container; empty without.
+std::string labels_text(const Anomaly& a) {
+  std::string out;
+  for (const auto& [name, value] : a.container_labels) out += (out.empty() ? "" : ", ") + name + "=" + value;
+  return out;
+}
+
 }  // namespace
 
 std::string rfc3339(uint64_t time_ns, int fraction_digits) {
@@ -44,6 +51,7 @@ nlohmann::ordered_json anomaly_to_json(const Anomaly& a) {
   j["container_name"] = a.container_name;
   j["image"] = a.image;
   j["image_id"] = a.image_id;
+  j["labels"] = a.container_labels;
   j["pid"] = a.process.pid;
   j["tid"] = a.process.tid;
   j["ns_pid"] = a.process.ns_pid;
@@ -94,6 +102,9 @@ Result<Anomaly> anomaly_from_json(const nlohmann::json& j) {
     a.container_name = j.at("container_name").get<std::string>();
     a.image = j.at("image").get<std::string>();
     a.image_id = j.at("image_id").get<std::string>();
+    if (auto labels = j.find("labels"); labels != j.end()) {  // absent in outboxes of older agents
+      for (const auto& [name, value] : labels->items()) a.container_labels[name] = value.get<std::string>();
+    }
     a.process.pid = integer_at<int32_t>(j, "pid");
     a.process.tid = integer_at<int32_t>(j, "tid");
     a.process.ns_pid = integer_at<int32_t>(j, "ns_pid");
@@ -197,6 +208,7 @@ std::string body(const Anomaly& a) {
   b += "Host     " + a.host + "\n";
   b += "Container " + a.container_name + " (" + a.container_id + ")\n";
   b += "Image    " + a.image + " (" + a.image_id + ")\n";
+  if (const std::string where = labels_text(a); !where.empty()) b += "Labels   " + where + "\n";
   b += "\nProcess\n";
   b += "  pid " + std::to_string(a.process.pid) + " (pid " + std::to_string(a.process.ns_pid) +
        " in the container), thread " + std::to_string(a.process.tid) + "\n";
@@ -233,6 +245,12 @@ nlohmann::ordered_json falco_payload(const Anomaly& a) {
   fields["container.image.repository"] = image_repository(a.image);
   fields["container.image.tag"] = image_tag(a.image);
   fields["container.image.id"] = a.image_id;
+  // Falco's names for the labels, and its Kubernetes fields where the labels say.
+  for (const auto& [name, value] : a.container_labels) fields["container.label." + name] = value;
+  if (auto it = a.container_labels.find("io.kubernetes.pod.name"); it != a.container_labels.end())
+    fields["k8s.pod.name"] = it->second;
+  if (auto it = a.container_labels.find("io.kubernetes.pod.namespace"); it != a.container_labels.end())
+    fields["k8s.ns.name"] = it->second;
   fields["proc.pid"] = a.process.pid;
   fields["proc.vpid"] = a.process.ns_pid;
   fields["proc.ppid"] = a.process.ppid;
@@ -304,6 +322,7 @@ std::string alert_text(const Anomaly& a) {
                      rfc3339(a.time_ns) + " on " + printable(a.host) + "\n";
   text += "  container: " + printable(a.container_name) + " (" + short_id(a.container_id) + "), image " +
           printable(a.image) + " (" + printable(a.image_id.substr(0, 19)) + ")\n";
+  if (const std::string where = labels_text(a); !where.empty()) text += "  labels:    " + printable(where) + "\n";
   text += "  process:   " + printable(a.process.comm) + " pid " + std::to_string(a.process.pid) +
           " (in container " + std::to_string(a.process.ns_pid) + "), exe " + printable(a.process.exe) +
           ", uid " + std::to_string(a.process.uid) + "\n";

@@ -131,6 +131,24 @@ Status CaptureSession::start() {
   return ok_status();
 }
 
+CaptureCounters CaptureSession::counters() const {
+  CaptureCounters c;
+  c.backend = backend_ ? backend_->name() : "none";
+  c.transport = redis_publisher_ ? "redis" : "in-process";
+  c.captured = channel_.captured();
+  const ShipperStats shipped = shipper_ ? shipper_->stats() : ShipperStats{};
+  // The channel counts the shipper's give-ups among its drops; reported apart here.
+  c.dropped_queue_full = channel_.dropped() - std::min(channel_.dropped(), shipped.events_dropped);
+  c.lost_by_backend = backend_lost_;
+  c.batches_pending = channel_.pending_batches();
+  c.batches_shipped = shipped.batches_sent;
+  c.events_shipped = shipped.events_sent;
+  c.events_not_shipped = shipped.events_dropped;
+  c.events_consumed = consumer_ ? consumer_->events() : 0;
+  c.containers = monitor_.containers().size();
+  return c;
+}
+
 void CaptureSession::report_losses() {
   if (!backend_ || finished_) return;
   const CaptureStats stats = backend_->stats();

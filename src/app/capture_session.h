@@ -11,6 +11,7 @@
 #include "core/console.h"
 #include "app/container_monitor.h"
 #include "app/detection_pipeline.h"
+#include "app/metrics_families.h"
 #include "transport/event_consumer.h"
 #include "capture/backend_factory.h"
 #include "capture/capture_backend.h"
@@ -41,6 +42,9 @@ class CaptureSession {
   std::string finish();
   // After finish(): false if detection could not write a profile's changes.
   bool profiles_saved() const { return !detection_ || detection_->profiles_saved(); }
+  // For /metrics, from any thread, once started.
+  CaptureCounters counters() const;
+  DetectionPipeline* detection() { return detection_.get(); }
 
  private:
   CaptureSession(const CaptureOptions& options, Console& console);

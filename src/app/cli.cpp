@@ -32,6 +32,9 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o, bool with_docker) {
                   "approximate number of batches the Redis stream keeps")
       ->default_val(o.stream_max_length)
       ->check(CLI::PositiveNumber);
+  if (with_docker)
+    cmd->add_option("--metrics", o.metrics_address,
+                    "serve Prometheus /metrics and /healthz on PORT (127.0.0.1) or HOST:PORT; off by default");
   cmd->add_option("--batch-size", o.batch_size, "events per batch")
       ->default_val(o.batch_size)
       ->check(CLI::Range(1, 65536));
@@ -166,6 +169,8 @@ int main_entry(int argc, char** argv) {
   detect->add_option("--group", detect_opts.group, "consumer group the detectors share")
       ->default_val(detect_opts.group);
   detect->add_option("--consumer", detect_opts.consumer, "this detector's name (default host:pid)");
+  detect->add_option("--metrics", detect_opts.metrics_address,
+                     "serve Prometheus /metrics and /healthz on PORT (127.0.0.1) or HOST:PORT; off by default");
   add_detection_options(detect, detect_opts.detection);
 
   ProfilesOptions profiles_opts;

@@ -33,6 +33,7 @@ struct CaptureOptions {
   size_t batch_size = 256;
   bool print_syscalls = false;
   bool detect = true;  // run: feed the detection engine (off for agent and trace)
+  std::string metrics_address;  // "" off; PORT (loopback) or HOST:PORT: /metrics and /healthz
   DetectionOptions detection;
 };
 
@@ -46,6 +47,7 @@ struct DetectOptions {
   std::string redis_url;
   std::string redis_credentials;
   std::string stream = kDefaultStream;
+  std::string metrics_address;  // as CaptureOptions
   std::string group = "docker-anomalies-detectors";
   std::string consumer;  // default: host:pid
   DetectionOptions detection;

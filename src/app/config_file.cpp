@@ -163,6 +163,11 @@ Status load_config(const std::string& path, const std::vector<std::string>& over
       if (t.detect) t.detect->stream = v;
       if (t.dump) t.dump->stream = v;
     });
+    top.get<std::string>("metrics", [&](const std::string& v) {
+      for (auto* c : captures)
+        if (c) c->metrics_address = v;
+      if (t.detect) t.detect->metrics_address = v;
+    });
     top.get<std::string>("log_level", [&](const std::string& v) {
       if (!parse_log_level(v)) throw ConfigError{"'log_level' must be debug, info, warning or error"};
       if (t.log_level) *t.log_level = v;

@@ -9,7 +9,7 @@ void ContainerMonitor::container_running(const ContainerInfo& info) {
     auto it = monitored_.find(info.id);
     if (it != monitored_.end() && it->second.pid == info.pid) return;
     monitored_[info.id] = info;
-    metadata_[info.id] = ContainerMeta{info.name, info.image, info.image_id};
+    metadata_[info.id] = ContainerMeta{info.name, info.image, info.image_id, info.labels};
   }
   console_.info("Monitoring container: " + short_id(info.id) + " (name=" + info.name +
                 ", image=" + info.image + ")");

@@ -6,6 +6,8 @@
 #include "app/command_steps.h"
 #include "app/commands.h"
 #include "app/detection_pipeline.h"
+#include "app/metrics_families.h"
+#include "app/metrics_server.h"
 #include "app/signals.h"
 #include "core/console.h"
 #include "core/host_name.h"
@@ -23,6 +25,8 @@ struct DetectRun {
   std::unique_ptr<RedisStreamSource> source;
   std::unique_ptr<DetectionPipeline> detection;
   std::unique_ptr<EventConsumer> consumer;  // destroyed before the pipeline it feeds
+  std::unique_ptr<MetricsServer> metrics;
+  std::atomic<bool> reading{false};  // the last read from Redis worked (for /healthz)
   int exit_code = 0;
 };
 
@@ -57,6 +61,25 @@ const std::vector<CommandStep<DetectRun>>& detect_steps() {
          r.console.line(r.detection->finish());  // saves profiles, delivers queued alerts
          if (!r.detection->profiles_saved()) r.exit_code = 1;
        }},
+      {"serve metrics",
+       [](DetectRun& r) -> Status {
+         if (r.options.metrics_address.empty()) return ok_status();
+         auto address = metrics_listen_address(r.options.metrics_address);
+         if (!address) return address.error();
+         auto server = MetricsServer::start(
+             *address,
+             [&r] {
+               std::vector<prometheus::MetricFamily> families;
+               append_detection_metrics(families, r.detection->metrics());
+               return families;
+             },
+             [&r]() -> std::string { return r.reading ? "" : "not reading from Redis (starting, or Redis is down)"; });
+         if (!server) return server.error();
+         r.metrics = std::move(*server);
+         r.console.info("Serving /metrics and /healthz on http://" + r.metrics->address());
+         return ok_status();
+       },
+       [](DetectRun& r) { r.metrics.reset(); }},
       {"detect until told to stop",
        [](DetectRun& r) -> Status {
          r.consumer = std::make_unique<EventConsumer>(
@@ -70,7 +93,9 @@ const std::vector<CommandStep<DetectRun>>& detect_steps() {
          });
          while (!stop) {
            // A Redis outage is waited out: the agents keep the stream, the group keeps our place.
+           r.reading = true;
            auto n = r.consumer->run_inline(0, false, stop);
+           r.reading = static_cast<bool>(n);
            if (!n && !stop) {
              r.console.warn(n.error().message + " (retrying in 2 s)");
              for (int i = 0; i < 20 && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -88,7 +113,7 @@ const std::vector<CommandStep<DetectRun>>& detect_steps() {
 
 int detect_command(const DetectOptions& options) {
   Console console;
-  DetectRun run{options, console, {}, {}, {}, {}, {}, 0};
+  DetectRun run{options, console};
   return run_steps(run, detect_steps(), console);
 }
 

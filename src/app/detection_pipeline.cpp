@@ -30,7 +30,11 @@ DispatcherSettings dispatcher_settings(const DetectionOptions& o) {
 DetectionPipeline::DetectionPipeline(const DetectionOptions& options, Console& console)
     : console_(console), store_(options.state_dir),
       dispatcher_([&console](const std::string& m) { console.tagged(m); }, dispatcher_settings(options)),
-      gate_(options.alerts.noise, [this](const Anomaly& a) { dispatcher_.publish(a); },
+      gate_(options.alerts.noise,
+            [this](const Anomaly& a) {
+              count_alert(a);
+              dispatcher_.publish(a);
+            },
             [&console](const std::string& m) { console.info(m); }) {}
 
 Result<std::unique_ptr<DetectionPipeline>> DetectionPipeline::create(
@@ -69,12 +73,37 @@ void DetectionPipeline::on_tick() {
   }
   detector_->tick();
   gate_.tick();
+  // The detector is this thread's alone: /metrics reads a copy, refreshed once a second.
+  if (const auto now = std::chrono::steady_clock::now(); now - snapshot_at_ >= std::chrono::seconds(1)) {
+    snapshot_at_ = now;
+    auto profiles = detector_->summaries();
+    std::lock_guard lock(metrics_mutex_);
+    profiles_snapshot_ = std::move(profiles);
+  }
 }
 
 void DetectionPipeline::on_capture_loss(const std::string& host, const std::string& agent,
                                         uint64_t count) {
   // Goes straight to the dispatcher: a loss is never aggregated or rate-limited away.
-  dispatcher_.publish(capture_loss_anomaly(host, agent, count, unix_nanoseconds()));
+  const Anomaly loss = capture_loss_anomaly(host, agent, count, unix_nanoseconds());
+  count_alert(loss);
+  dispatcher_.publish(loss);
+}
+
+void DetectionPipeline::count_alert(const Anomaly& a) {
+  std::lock_guard lock(metrics_mutex_);
+  ++alerts_by_kind_[{kind_name(a.kind), severity_name(a.severity)}];
+}
+
+DetectionMetrics DetectionPipeline::metrics() const {
+  DetectionMetrics m;
+  {
+    std::lock_guard lock(metrics_mutex_);
+    m.profiles = profiles_snapshot_;
+    m.alerts = alerts_by_kind_;
+  }
+  m.sinks = dispatcher_.stats();
+  return m;
 }
 
 std::string DetectionPipeline::finish() {

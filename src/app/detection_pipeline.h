@@ -3,6 +3,10 @@
 //   events -> Detector -> AlertGate (noise control) -> AlertDispatcher -> sinks
 // An EventHandler, so the consumer thread drives it.
 #include <chrono>
+#include <map>
+#include <mutex>
+#include <utility>
+#include <vector>
 #include <memory>
 
 #include "alert/alert_dispatcher.h"
@@ -18,6 +22,13 @@ namespace da {
 
 DetectorConfig detector_config(const DetectionOptions& options);
 
+// What the detection side reports to /metrics; read from another thread.
+struct DetectionMetrics {
+  std::vector<ProfileSummary> profiles;  // as of the last refresh (about once a second)
+  std::map<std::pair<std::string, std::string>, uint64_t> alerts;  // (kind, severity) -> alerts
+  std::vector<SinkStats> sinks;
+};
+
 class DetectionPipeline final : public EventHandler {
  public:
   static Result<std::unique_ptr<DetectionPipeline>> create(const DetectionOptions& options,
@@ -29,6 +40,7 @@ class DetectionPipeline final : public EventHandler {
   std::string finish();
   // After finish(): false if a profile's changes could not be written (the command exits 1).
   bool profiles_saved() const { return profiles_saved_; }
+  DetectionMetrics metrics() const;
 
  private:
   DetectionPipeline(const DetectionOptions& options, Console& console);
@@ -42,6 +54,13 @@ class DetectionPipeline final : public EventHandler {
   bool profiles_saved_ = true;
 
   AwaitingAttribution awaiting_;
+
+  // Counted as alerts leave for the dispatcher; profiles copied on the consumer thread.
+  void count_alert(const Anomaly& a);
+  mutable std::mutex metrics_mutex_;
+  std::vector<ProfileSummary> profiles_snapshot_;
+  std::map<std::pair<std::string, std::string>, uint64_t> alerts_by_kind_;
+  std::chrono::steady_clock::time_point snapshot_at_;
 };
 
 }  // namespace da

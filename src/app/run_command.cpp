@@ -2,11 +2,14 @@
 // steps with teardown (app/command_steps.h).
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 
 #include "app/capture_session.h"
 #include "app/command_steps.h"
 #include "app/commands.h"
+#include "app/metrics_families.h"
+#include "app/metrics_server.h"
 #include "app/signals.h"
 #include "docker/docker_client.h"
 #include "docker/docker_watcher.h"
@@ -22,8 +25,18 @@ struct CaptureRun {
   std::unique_ptr<CaptureSession> session;
   std::unique_ptr<DockerClient> docker;
   std::unique_ptr<DockerWatcher> watcher;
+  std::unique_ptr<MetricsServer> metrics;
+  std::atomic<bool> stopping{false};
   int exit_code = 0;
 };
+
+// /healthz: healthy while capture runs and Docker's event stream is followed.
+std::string capture_health(const CaptureRun& r) {
+  if (r.stopping) return "stopping";
+  if (!r.watcher) return "starting: not following Docker yet";
+  if (!r.watcher->connected()) return "the Docker event stream is down; reconnecting";
+  return {};
+}
 
 const std::vector<CommandStep<CaptureRun>>& capture_steps() {
   static const std::vector<CommandStep<CaptureRun>> steps = {
@@ -61,6 +74,26 @@ const std::vector<CommandStep<CaptureRun>>& capture_steps() {
          r.console.line(r.session->finish());
          if (!r.session->profiles_saved()) r.exit_code = 1;
        }},
+      {"serve metrics",
+       [](CaptureRun& r) -> Status {
+         if (r.options.metrics_address.empty()) return ok_status();
+         auto address = metrics_listen_address(r.options.metrics_address);
+         if (!address) return address.error();
+         auto server = MetricsServer::start(
+             *address,
+             [&r] {
+               std::vector<prometheus::MetricFamily> families;
+               append_capture_metrics(families, r.session->counters());
+               if (auto* d = r.session->detection()) append_detection_metrics(families, d->metrics());
+               return families;
+             },
+             [&r] { return capture_health(r); });
+         if (!server) return server.error();
+         r.metrics = std::move(*server);
+         r.console.info("Serving /metrics and /healthz on http://" + r.metrics->address());
+         return ok_status();
+       },
+       [](CaptureRun& r) { r.metrics.reset(); }},
       {"follow Docker",
        [](CaptureRun& r) -> Status {
          r.console.info("Listening for docker events...");
@@ -71,6 +104,7 @@ const std::vector<CommandStep<CaptureRun>>& capture_steps() {
       {"monitor until told to stop",
        [](CaptureRun& r) -> Status {
          while (!wait_for_termination(std::chrono::milliseconds(1000))) r.session->report_losses();
+         r.stopping = true;
          r.console.info("stopping: detaching from every process...");
          return ok_status();
        }},
@@ -80,7 +114,7 @@ const std::vector<CommandStep<CaptureRun>>& capture_steps() {
 
 int capture_containers(const CaptureOptions& options, bool consume) {
   Console console;
-  CaptureRun run{options, consume, console, {}, {}, {}, {}, 0};
+  CaptureRun run{options, consume, console};
   return run_steps(run, capture_steps(), console);
 }
 

@@ -11,7 +11,22 @@ struct ContainerMeta {
   std::string name;      // without the leading '/'
   std::string image;     // repo:tag as the container was run
   std::string image_id;  // sha256:...
+  // The orchestration labels an admin finds a container by (is_reported_label); others are
+  // not carried: labels can be many and large, and most say nothing about where to look.
+  std::map<std::string, std::string> labels;
 };
+
+// Compose project and service, Kubernetes pod, namespace and container, Swarm service and stack.
+inline bool is_reported_label(const std::string& key) {
+  static const char* const keys[] = {
+      "com.docker.compose.project",  "com.docker.compose.service",   "io.kubernetes.pod.name",
+      "io.kubernetes.pod.namespace", "io.kubernetes.container.name", "com.docker.swarm.service.name",
+      "com.docker.stack.namespace"};
+  for (const char* k : keys)
+    if (key == k) return true;
+  return false;
+}
+constexpr size_t kMaxLabelValueBytes = 253;  // a DNS name; Kubernetes names are shorter
 
 using ContainerDirectory = std::map<std::string, ContainerMeta>;  // by full container id
 

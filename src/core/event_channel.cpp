@@ -2,6 +2,11 @@
 
 namespace da {
 
+size_t EventChannel::pending_batches() const {
+  std::lock_guard lock(mutex_);
+  return full_.size() + (current_.empty() ? 0 : 1);
+}
+
 void EventChannel::push(SyscallEvent&& event) {
   captured_.fetch_add(1, std::memory_order_relaxed);
   bool notify = false;

@@ -39,6 +39,8 @@ class EventChannel {
   void count_dropped(uint64_t n) { dropped_ += n; }
   uint64_t captured() const { return captured_; }
   uint64_t dropped() const { return dropped_; }
+  // Batches waiting for the reader (full ones, and the one being filled if it has events).
+  size_t pending_batches() const;
 
  private:
   // With the lock held: queues the current batch once full; true if the reader must be woken.

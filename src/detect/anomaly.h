@@ -2,6 +2,7 @@
 // What the engine reports: one deviation from a learned profile, with everything an admin needs
 // to act on it (which container, image, process, what was new and how far from normal).
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,7 @@ struct Anomaly {
   std::string container_name;
   std::string image;     // repo:tag
   std::string image_id;  // sha256:...
+  std::map<std::string, std::string> container_labels;  // compose, kubernetes, swarm (ContainerMeta)
   ProcessContext process;
   AnomalyKind kind = AnomalyKind::kSequence;
   Severity severity = Severity::kMedium;

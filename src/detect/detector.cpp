@@ -90,7 +90,8 @@ std::shared_ptr<const NgramModel> fit(const NgramCounts& counts, const NgramCoun
 ProfileSummary summarize(const ImageProfile& p, const LearningSettings& s, int64_t now) {
   ProfileSummary out{p.image, p.image_id, p.state, learning_progress(p, s, now),
                      learning_progress_text(p, s, now), p.programs.size(), distinct_ngrams(p),
-                     p.calls, p.execs.size(), p.files.size(), p.peers.size()};
+                     p.calls, p.execs.size(), p.files.size(), p.peers.size(),
+                     convergence(p, s, now).estimate};
   return out;
 }
 
@@ -378,6 +379,7 @@ void Detector::report(Anomaly a, const SyscallEvent& e, const std::string& host,
   a.container_name = container.name;
   a.image = container.image;
   a.image_id = container.image_id;
+  a.container_labels = container.labels;
   a.process.pid = e.pid;
   a.process.tid = e.tid;
   a.process.ns_pid = e.ns_pid;

@@ -44,6 +44,7 @@ struct ProfileSummary {
   size_t programs;
   uint64_t ngrams, calls;
   size_t execs, files, peers;
+  double novelty_estimate;  // P(new) of the least converged active program (learning.h)
 };
 ProfileSummary summarize(const ImageProfile& p, const LearningSettings& s, int64_t now);
 

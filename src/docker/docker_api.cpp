@@ -1,5 +1,7 @@
 #include "docker/docker_api.h"
 
+#include "core/container_meta.h"
+
 #include <nlohmann/json.hpp>
 
 namespace da {
@@ -81,8 +83,14 @@ Result<ContainerInfo> parse_container_inspect(std::string_view text) {
   c.name = string_at(j, "Name");
   if (!c.name.empty() && c.name[0] == '/') c.name.erase(0, 1);
   c.image_id = string_at(j, "Image");
-  if (auto cfg = j.find("Config"); cfg != j.end() && cfg->is_object())
+  if (auto cfg = j.find("Config"); cfg != j.end() && cfg->is_object()) {
     c.image = string_at(*cfg, "Image");
+    if (auto labels = cfg->find("Labels"); labels != cfg->end() && labels->is_object()) {
+      for (const auto& [key, value] : labels->items())
+        if (is_reported_label(key) && value.is_string())
+          c.labels[key] = value.get<std::string>().substr(0, kMaxLabelValueBytes);
+    }
+  }
   if (auto st = j.find("State"); st != j.end() && st->is_object()) {
     if (auto p = st->find("Pid"); p != st->end() && p->is_number_integer()) c.pid = p->get<int>();
     if (auto r = st->find("Running"); r != st->end() && r->is_boolean()) c.running = r->get<bool>();

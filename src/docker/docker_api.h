@@ -2,6 +2,7 @@
 // What docker-anomalies reads from the Docker Engine API, as plain structs, and the parsers
 // from its JSON. Parsing is separate from HTTP so tests feed it recorded responses.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,7 @@ struct ContainerInfo {
   int pid = 0;           // State.Pid, 0 if not running
   bool running = false;
   bool paused = false;
+  std::map<std::string, std::string> labels;  // the reported ones (core/container_meta.h)
 };
 
 enum class DockerEventKind { kStart, kExecStart, kDie, kPause, kUnpause, kDestroy, kOther };

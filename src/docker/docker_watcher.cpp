@@ -114,6 +114,7 @@ void DockerWatcher::loop(double since) {
       }
       listener_.docker_status("reconnected to Docker at " + client_.endpoint().display, false);
       connected = true;
+      connected_ = true;
       backoff = std::chrono::milliseconds(500);
     }
     Status s = client_.stream_events(since, [this](std::string_view l) { handle_event_line(l); },
@@ -124,6 +125,7 @@ void DockerWatcher::loop(double since) {
                             "); reconnecting",
                             true);
     connected = false;
+    connected_ = false;
     sleep_interruptibly(backoff);
   }
 }

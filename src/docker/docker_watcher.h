@@ -33,6 +33,8 @@ class DockerWatcher {
   // Scans running containers once, synchronously, so start-up errors reach the user at once.
   Status start();
   void stop();
+  // False while the event stream is down and being reconnected (for health checks).
+  bool connected() const { return connected_; }
   // For tests and one-shot tools: handle one raw /events line.
   void handle_event_line(std::string_view line);
 
@@ -46,6 +48,7 @@ class DockerWatcher {
   DockerClient& client_;
   DockerListener& listener_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> connected_{true};
   std::mutex sleep_mutex_;
   std::condition_variable sleep_cv_;
   std::thread thread_;

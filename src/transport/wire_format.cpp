@@ -71,6 +71,15 @@ ContainerMeta decode_container(const msgpack::object& o) {
     if (key == "name") meta.name = as_string(kv.val, "containers{}.name");
     else if (key == "image") meta.image = as_string(kv.val, "containers{}.image");
     else if (key == "image_id") meta.image_id = as_string(kv.val, "containers{}.image_id");
+    else if (key == "labels") {
+      if (kv.val.type != msgpack::type::MAP) throw DecodeError{"containers{}.labels is not a map"};
+      for (uint32_t j = 0; j < kv.val.via.map.size; ++j) {
+        const auto& label = kv.val.via.map.ptr[j];
+        std::string name(as_string(label.key, "containers{}.labels key"));
+        if (!is_reported_label(name)) continue;  // a newer agent's; this reader does not report it
+        meta.labels[name] = std::string(as_string(label.val, "containers{}.labels value")).substr(0, kMaxLabelValueBytes);
+      }
+    }
   }
   return meta;
 }
@@ -120,10 +129,15 @@ std::string encode_batch(const EventBatch& batch) {
   pk.pack_map(static_cast<uint32_t>(batch.containers.size()));
   for (const auto& [id, meta] : batch.containers) {
     pack_string(pk, id);
-    pk.pack_map(3);
+    pk.pack_map(meta.labels.empty() ? 3 : 4);
     pack_string(pk, "name"), pack_string(pk, meta.name);
     pack_string(pk, "image"), pack_string(pk, meta.image);
     pack_string(pk, "image_id"), pack_string(pk, meta.image_id);
+    if (!meta.labels.empty()) {
+      pack_string(pk, "labels");
+      pk.pack_map(static_cast<uint32_t>(meta.labels.size()));
+      for (const auto& [name, value] : meta.labels) pack_string(pk, name), pack_string(pk, value);
+    }
   }
   return std::string(buffer.data(), buffer.size());
 }

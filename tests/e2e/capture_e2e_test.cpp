@@ -287,3 +287,36 @@ TEST(CaptureE2E, AKilledPtraceAgentLeavesNoProcessTracedOrStopped) {
   remove_container(name);
   sh("rm -rf " + state);
 }
+
+TEST(CaptureE2E, MetricsAndHealthAreServedOnLoopback) {
+  // Issue 12: Prometheus /metrics and /healthz, off by default, loopback when on.
+  E2E_REQUIRE_HARNESS();
+  const std::string name = e2e::unique_name("metrics");
+  const std::string id = start_container(name, "while true; do cat /etc/hostname >/dev/null; sleep 0.1; done");
+  ASSERT_FALSE(id.empty());
+  const std::string port = std::to_string(e2e::free_port());
+  const std::string state = ::testing::TempDir() + e2e::unique_name("state");
+  e2e::Process agent({DA_BINARY, "run", "--metrics", port, "--state-dir", state});
+  ASSERT_TRUE(agent.wait_for_output("Serving /metrics and /healthz on http://127.0.0.1:" + port, 15s)) << agent.output();
+  ASSERT_TRUE(agent.wait_for_output("Monitoring container: " + id.substr(0, 12), 15s)) << agent.output();
+  auto get = [&](const std::string& path) {
+    return sh("/usr/bin/python3 -c \"import urllib.request,urllib.error,sys\ntry:\n r=urllib.request.urlopen("
+              "'http://127.0.0.1:" + port + path + "', timeout=5); print(r.status); print(r.read().decode())\n"
+              "except urllib.error.HTTPError as e: print(e.code); print(e.read().decode())\"");
+  };
+  std::this_thread::sleep_for(2s);  // the profile snapshot refreshes once a second
+  const auto metrics = get("/metrics");
+  EXPECT_EQ(metrics.output.rfind("200", 0), 0u) << metrics.output;
+  EXPECT_NE(metrics.output.find("docker_anomalies_containers_monitored 1"), std::string::npos) << metrics.output;
+  EXPECT_NE(metrics.output.find("docker_anomalies_profiles{state=\"learning\"} 1"), std::string::npos) << metrics.output;
+  const auto captured = metrics.output.find("docker_anomalies_events_captured_total{backend=");
+  ASSERT_NE(captured, std::string::npos) << metrics.output;
+  EXPECT_GT(std::atof(metrics.output.c_str() + metrics.output.find("} ", captured) + 2), 0) << metrics.output;
+  const auto health = get("/healthz");
+  EXPECT_EQ(trim(health.output), "200\nok") << health.output;
+  // Not on any other address than loopback.
+  EXPECT_NE(sh("ss -ltn | grep ':" + port + " '").output.find("127.0.0.1:" + port), std::string::npos);
+  EXPECT_EQ(agent.terminate(), 0) << agent.output();
+  remove_container(name);
+  sh("rm -rf " + state);
+}

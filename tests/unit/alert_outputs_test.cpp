@@ -113,6 +113,17 @@ TEST(AlertFormat, FalcosidekickPayload) {
   EXPECT_EQ(j["output_fields"]["proc.cmdline"], "cat /etc/shadow");
   EXPECT_EQ(j["output_fields"]["fd.name"], "/etc/shadow");
   EXPECT_EQ(falco_payload(sample("/x", Severity::kHigh))["priority"], "Critical");
+  Anomaly in_pod = sample();
+  in_pod.container_labels = {{"io.kubernetes.pod.name", "web-7d4b9"}, {"io.kubernetes.pod.namespace", "shop"}};
+  const auto pod = falco_payload(in_pod);
+  EXPECT_EQ(pod["output_fields"]["k8s.pod.name"], "web-7d4b9");
+  EXPECT_EQ(pod["output_fields"]["k8s.ns.name"], "shop");
+  EXPECT_EQ(pod["output_fields"]["container.label.io.kubernetes.pod.name"], "web-7d4b9");
+  EXPECT_EQ(pod["output_fields"]["labels"]["io.kubernetes.pod.namespace"], "shop");
+  EXPECT_NE(alert_text(in_pod).find("labels:    io.kubernetes.pod.name=web-7d4b9"), std::string::npos) << alert_text(in_pod);
+  auto back = anomaly_from_json(nlohmann::json::parse(anomaly_to_json(in_pod).dump()));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->container_labels, in_pod.container_labels) << "labels survive the outbox";
   // One schema (issue 12): every field of ours is inside output_fields too.
   const auto ours = anomaly_to_json(sample());
   for (const auto& [key, value] : ours.items()) EXPECT_EQ(j["output_fields"][key], value) << key;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "docker/docker_api.h"
@@ -73,6 +74,9 @@ TEST(DockerInspect, ReadsPidNameImage) {
   EXPECT_EQ(c->image_id.rfind("sha256:", 0), 0u);
   EXPECT_GT(c->pid, 0);
   EXPECT_TRUE(c->running);
+  // Issue 12: the compose labels say where to look; other labels are not carried.
+  EXPECT_EQ(c->labels, (std::map<std::string, std::string>{{"com.docker.compose.project", "shop"},
+                                                           {"com.docker.compose.service", "web"}}));
   EXPECT_FALSE(parse_container_inspect("[]"));
 }
 

@@ -32,7 +32,8 @@ TEST(WireFormat, RoundTripKeepsEveryField) {
                  uint64_t{0x7ffd0000}};
   EventBatch batch{"host1", "agent-1", 42, {sample_openat(), execve}, {}, 0};
   batch.lost = 17;
-  batch.containers[std::string(64, 'c')] = {"web", "shop/web:1.0", "sha256:abc"};
+  batch.containers[std::string(64, 'c')] = {"web", "shop/web:1.0", "sha256:abc",
+                                             {{"io.kubernetes.pod.name", "web-7d4b9"}, {"io.kubernetes.pod.namespace", "shop"}}};
   auto decoded = decode_batch(encode_batch(batch));
   ASSERT_TRUE(decoded) << decoded.error().message;
   EXPECT_EQ(decoded->host, "host1");
@@ -41,6 +42,7 @@ TEST(WireFormat, RoundTripKeepsEveryField) {
   EXPECT_EQ(decoded->lost, 17u);
   ASSERT_EQ(decoded->containers.size(), 1u);
   EXPECT_EQ(decoded->containers.begin()->second.image, "shop/web:1.0");
+  EXPECT_EQ(decoded->containers.begin()->second.labels.at("io.kubernetes.pod.name"), "web-7d4b9");
   ASSERT_EQ(decoded->events.size(), 2u);
   const auto& e = decoded->events[0];
   EXPECT_EQ(e.timestamp_ns, 1700000000123456789ULL);

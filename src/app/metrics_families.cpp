@@ -1,0 +1,86 @@
+#include "app/metrics_families.h"
+
+#include "app/metrics_server.h"
+#include "detect/profile.h"
+
+namespace da {
+
+using prometheus::MetricType;
+
+void append_capture_metrics(std::vector<prometheus::MetricFamily>& out, const CaptureCounters& c) {
+  auto captured = metric_family("docker_anomalies_events_captured_total",
+                                "Syscall events captured from monitored containers.", MetricType::Counter);
+  add_sample(captured, static_cast<double>(c.captured), {{"backend", c.backend}});
+  out.push_back(std::move(captured));
+  auto lost = metric_family("docker_anomalies_events_lost_total",
+                            "Syscall events not captured or not shipped, by where they were lost.",
+                            MetricType::Counter);
+  add_sample(lost, static_cast<double>(c.lost_by_backend), {{"backend", c.backend}, {"where", "backend"}});
+  add_sample(lost, static_cast<double>(c.dropped_queue_full), {{"backend", c.backend}, {"where", "queue"}});
+  add_sample(lost, static_cast<double>(c.events_not_shipped), {{"backend", c.backend}, {"where", "transport"}});
+  out.push_back(std::move(lost));
+  auto pending = metric_family("docker_anomalies_queue_batches",
+                               "Batches of events waiting for the shipper.", MetricType::Gauge);
+  add_sample(pending, static_cast<double>(c.batches_pending));
+  out.push_back(std::move(pending));
+  auto batches = metric_family("docker_anomalies_batches_shipped_total",
+                               "Batches handed to the transport.", MetricType::Counter);
+  add_sample(batches, static_cast<double>(c.batches_shipped), {{"transport", c.transport}});
+  out.push_back(std::move(batches));
+  auto shipped = metric_family("docker_anomalies_events_shipped_total",
+                               "Events handed to the transport.", MetricType::Counter);
+  add_sample(shipped, static_cast<double>(c.events_shipped), {{"transport", c.transport}});
+  out.push_back(std::move(shipped));
+  auto consumed = metric_family("docker_anomalies_events_consumed_total",
+                                "Events read back and handed to detection.", MetricType::Counter);
+  add_sample(consumed, static_cast<double>(c.events_consumed));
+  out.push_back(std::move(consumed));
+  auto containers = metric_family("docker_anomalies_containers_monitored",
+                                  "Containers monitored now.", MetricType::Gauge);
+  add_sample(containers, static_cast<double>(c.containers));
+  out.push_back(std::move(containers));
+}
+
+void append_detection_metrics(std::vector<prometheus::MetricFamily>& out, const DetectionMetrics& d) {
+  auto by_state = metric_family("docker_anomalies_profiles", "Image profiles by state.", MetricType::Gauge);
+  std::map<std::string, int> states{{"learning", 0}, {"stable", 0}};
+  for (const auto& p : d.profiles) ++states[state_name(p.state)];
+  for (const auto& [state, n] : states) add_sample(by_state, n, {{"state", state}});
+  out.push_back(std::move(by_state));
+  auto progress = metric_family("docker_anomalies_profile_learning_progress",
+                                "Learning progress of each image's profile (1 when stable).", MetricType::Gauge);
+  auto novelty = metric_family("docker_anomalies_profile_novelty_estimate",
+                               "Estimated probability that the next call, file or peer is new, for the "
+                               "least converged active program of the image (learning stops at the "
+                               "configured level).",
+                               MetricType::Gauge);
+  for (const auto& p : d.profiles) {
+    const std::map<std::string, std::string> labels{{"image", p.image}, {"image_id", p.image_id.substr(0, 19)},
+                                                    {"state", state_name(p.state)}};
+    add_sample(progress, p.progress, labels);
+    add_sample(novelty, p.novelty_estimate, labels);
+  }
+  out.push_back(std::move(progress));
+  out.push_back(std::move(novelty));
+  auto alerts = metric_family("docker_anomalies_alerts_total", "Alerts raised, by kind and severity.",
+                              MetricType::Counter);
+  for (const auto& [key, n] : d.alerts)
+    add_sample(alerts, static_cast<double>(n), {{"kind", key.first}, {"severity", key.second}});
+  out.push_back(std::move(alerts));
+  auto delivered = metric_family("docker_anomalies_alert_deliveries_total",
+                                 "Alerts delivered by each output.", MetricType::Counter);
+  auto failed = metric_family("docker_anomalies_alert_delivery_failures_total",
+                              "Alerts an output gave up on or dropped (full queue or outbox).", MetricType::Counter);
+  auto waiting = metric_family("docker_anomalies_alert_outbox",
+                               "Alerts waiting to be delivered by each output.", MetricType::Gauge);
+  for (const auto& s : d.sinks) {
+    add_sample(delivered, static_cast<double>(s.delivered), {{"sink", s.name}});
+    add_sample(failed, static_cast<double>(s.failed), {{"sink", s.name}});
+    add_sample(waiting, static_cast<double>(s.pending), {{"sink", s.name}});
+  }
+  out.push_back(std::move(delivered));
+  out.push_back(std::move(failed));
+  out.push_back(std::move(waiting));
+}
+
+}  // namespace da
