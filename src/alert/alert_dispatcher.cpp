@@ -205,6 +205,10 @@ void AlertDispatcher::finish() {
            " alerts not yet delivered are kept in " + w->outbox.string() + " for the next start");
 }
 
+void AlertDispatcher::reopen_files() {
+  for (auto& w : workers_) w->sink->reopen();
+}
+
 std::vector<SinkStats> AlertDispatcher::stats() const {
   std::vector<SinkStats> out;
   for (const auto& w : workers_) {

@@ -52,6 +52,8 @@ class AlertDispatcher {
   // Delivers what is queued (for at most finish_grace), then stops the workers.
   void finish();
   std::vector<SinkStats> stats() const;
+  // SIGUSR1: every sink that writes a file reopens it before its next write.
+  void reopen_files();
 
  private:
   struct Worker;

@@ -30,6 +30,8 @@ class AlertGate {
   void tick();
   // At exit: sends every pending aggregate now.
   void flush();
+  // SIGHUP: new windows and rates apply from the next alert on.
+  void set_settings(const NoiseSettings& settings) { settings_ = settings; }
 
   uint64_t aggregated() const { return aggregated_; }
   uint64_t rate_limited() const { return rate_limited_; }

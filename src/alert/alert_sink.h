@@ -22,6 +22,9 @@ class AlertSink {
   virtual Status drain() { return flush(); }
   // Alerts for this sink are kept on disk until delivered (network sinks).
   virtual bool durable() const { return false; }
+  // SIGUSR1 (logrotate): a sink that writes a file opens it again by name before its next
+  // write. Called from another thread than deliver(): only ask, never act, here.
+  virtual void reopen() {}
 };
 
 }  // namespace da

@@ -35,6 +35,12 @@ Result<std::unique_ptr<JsonLinesSink>> JsonLinesSink::open(const std::string& pa
 JsonLinesSink::~JsonLinesSink() { ::close(fd_); }
 
 Status JsonLinesSink::deliver(const Anomaly& anomaly) {
+  if (reopen_.exchange(false)) {
+    // logrotate moved the file away: continue in a new one under the configured name.
+    auto fresh = open(path_);
+    if (!fresh) return fresh.error();
+    std::swap(fd_, (*fresh)->fd_);  // the old descriptor closes with `fresh`
+  }
   // One write() per line with O_APPEND: lines from concurrent writers never interleave.
   const std::string line = json_text(falco_payload(anomaly)) + "\n";
   const ssize_t n = ::write(fd_, line.data(), line.size());

@@ -1,5 +1,6 @@
 #pragma once
 // Alerts appended to a file, one JSON object per line (--alert-json FILE), for log shippers.
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -14,11 +15,13 @@ class JsonLinesSink final : public AlertSink {
   ~JsonLinesSink() override;
   std::string name() const override { return "json:" + path_; }
   Status deliver(const Anomaly& anomaly) override;
+  void reopen() override { reopen_ = true; }
 
  private:
   JsonLinesSink(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
   std::string path_;
   int fd_;
+  std::atomic<bool> reopen_{false};
 };
 
 }  // namespace da

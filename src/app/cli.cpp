@@ -147,8 +147,10 @@ void add_detection_options(CLI::App* cmd, DetectionOptions& o) {
 
 }  // namespace
 
-int main_entry(int argc, char** argv) {
-  block_termination_signals();
+// Parses the command line (with --config and -o) and runs the command; with `reread` set, only
+// parses and hands back what SIGHUP may change (the command line is read again on reload, so the
+// file, -o and flags combine exactly as at start). Returns -1 after a successful reread.
+static int parse_and_run(int argc, char** argv, Reloadable* reread) {
   CLI::App app{"docker-anomalies: detects intrusions in Docker containers from their system calls"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "docker-anomalies 0.1.0");
@@ -296,7 +298,21 @@ int main_entry(int argc, char** argv) {
     std::fprintf(stderr, "Run with --help for more information.\n");
     return 2;
   }
+  if (reread) {
+    reread->log_level = log_level;
+    reread->detection = *detect ? detect_opts.detection : run_opts.detection;
+    return -1;
+  }
   set_log_level(*parse_log_level(log_level));
+  // SIGHUP: read the same command line again.
+  const auto reload = [argc, argv]() -> Result<Reloadable> {
+    Reloadable fresh;
+    if (parse_and_run(argc, argv, &fresh) != -1)
+      return Error{"the configuration has errors (above)", ErrorCause::kInvalid};
+    return fresh;
+  };
+  run_opts.reread = reload;
+  detect_opts.reread = reload;
   auto needs_redis = [](const std::string& url, const char* command) {
     if (!url.empty()) return true;
     std::fprintf(stderr, "error: %s needs a Redis URL: --redis URL, `redis:` in --config, or -o redis=URL\n", command);
@@ -321,6 +337,11 @@ int main_entry(int argc, char** argv) {
   if (*dump) return dump_command(dump_opts);
   if (*eval) return eval_command(eval_opts);
   return 2;
+}
+
+int main_entry(int argc, char** argv) {
+  block_termination_signals();
+  return parse_and_run(argc, argv, nullptr);
 }
 
 }  // namespace da

@@ -2,10 +2,12 @@
 // The subcommands, as functions returning the process exit code. main() only parses the
 // command line (cli.cpp) and calls one of these.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "alert/alert_settings.h"
+#include "core/result.h"
 #include "detect/learning.h"
 #include "detect/profile_store.h"
 #include "transport/redis_stream.h"
@@ -23,6 +25,13 @@ struct DetectionOptions {
   AlertSettings alerts;
 };
 
+// What SIGHUP may change, read again from the same command line (and its --config file).
+struct Reloadable {
+  DetectionOptions detection;
+  std::string log_level;
+};
+using Reread = std::function<Result<Reloadable>()>;
+
 struct CaptureOptions {
   std::string backend = "auto";  // auto | ebpf | ptrace
   std::string docker_host;  // empty: DOCKER_HOST, else /var/run/docker.sock
@@ -34,6 +43,7 @@ struct CaptureOptions {
   bool print_syscalls = false;
   bool detect = true;  // run: feed the detection engine (off for agent and trace)
   std::string metrics_address;  // "" off; PORT (loopback) or HOST:PORT: /metrics and /healthz
+  Reread reread;                // set by the command line, for SIGHUP
   DetectionOptions detection;
 };
 
@@ -48,6 +58,7 @@ struct DetectOptions {
   std::string redis_credentials;
   std::string stream = kDefaultStream;
   std::string metrics_address;  // as CaptureOptions
+  Reread reread;
   std::string group = "docker-anomalies-detectors";
   std::string consumer;  // default: host:pid
   DetectionOptions detection;

@@ -8,6 +8,7 @@
 #include "app/detection_pipeline.h"
 #include "app/metrics_families.h"
 #include "app/metrics_server.h"
+#include "app/reload.h"
 #include "app/signals.h"
 #include "core/console.h"
 #include "core/host_name.h"
@@ -88,8 +89,14 @@ const std::vector<CommandStep<DetectRun>>& detect_steps() {
          r.console.info("Detecting from " + r.source->describe() + " as consumer " + r.read.consumer);
          std::atomic<bool> stop{false};
          std::thread stopper([&] {
-           while (!stop)
-             if (wait_for_termination(std::chrono::milliseconds(200))) stop = true;
+           while (!stop) {
+             switch (wait_for_signal(std::chrono::milliseconds(200))) {
+               case Signal::kTerminate: stop = true; break;
+               case Signal::kReload: reload_configuration(r.options.reread, r.detection.get(), r.console); break;
+               case Signal::kReopen: reopen_files(r.detection.get(), r.console); break;
+               case Signal::kNone: break;
+             }
+           }
          });
          while (!stop) {
            // A Redis outage is waited out: the agents keep the stream, the group keeps our place.

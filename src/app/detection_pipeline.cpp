@@ -1,5 +1,7 @@
 #include "app/detection_pipeline.h"
 
+#include <cstdio>
+
 #include "alert/console_sink.h"
 #include "alert/sink_factory.h"
 #include "core/clock.h"
@@ -29,11 +31,12 @@ DispatcherSettings dispatcher_settings(const DetectionOptions& o) {
 
 DetectionPipeline::DetectionPipeline(const DetectionOptions& options, Console& console)
     : console_(console), store_(options.state_dir),
-      dispatcher_([&console](const std::string& m) { console.tagged(m); }, dispatcher_settings(options)),
+      dispatcher_(std::make_shared<AlertDispatcher>([&console](const std::string& m) { console.tagged(m); },
+                                                    dispatcher_settings(options))),
       gate_(options.alerts.noise,
             [this](const Anomaly& a) {
               count_alert(a);
-              dispatcher_.publish(a);
+              dispatcher_->publish(a);  // the consumer thread: the only one that replaces it
             },
             [&console](const std::string& m) { console.info(m); }) {}
 
@@ -42,15 +45,60 @@ Result<std::unique_ptr<DetectionPipeline>> DetectionPipeline::create(
   std::unique_ptr<DetectionPipeline> p(new DetectionPipeline(options, console));
   if (auto s = p->store_.prepare(); !s)
     return Error{s.error().message + " (set --state-dir to a writable directory)"};
-  auto sinks = make_alert_sinks(options.alerts);
-  if (!sinks) return sinks.error();
-  p->dispatcher_.add_sink(std::make_unique<ConsoleSink>(console, options.alerts.console_json));
-  for (auto& sink : *sinks) p->dispatcher_.add_sink(std::move(sink));
+  if (auto s = p->add_sinks(*p->dispatcher_, options.alerts); !s) return s.error();
   DetectionPipeline* self = p.get();
   p->detector_ = std::make_unique<Detector>(
       detector_config(options), &p->store_, [self](const Anomaly& a) { self->gate_.offer(a); },
       [&console](const std::string& m) { console.tagged(m); });
   return p;
+}
+
+Status DetectionPipeline::add_sinks(AlertDispatcher& dispatcher, const AlertSettings& alerts) {
+  auto sinks = make_alert_sinks(alerts);
+  if (!sinks) return sinks.error();
+  dispatcher.add_sink(std::make_unique<ConsoleSink>(console_, alerts.console_json));
+  for (auto& sink : *sinks) dispatcher.add_sink(std::move(sink));
+  return ok_status();
+}
+
+std::shared_ptr<AlertDispatcher> DetectionPipeline::dispatcher() const {
+  std::lock_guard lock(metrics_mutex_);
+  return dispatcher_;
+}
+
+void DetectionPipeline::request_reload(const DetectionOptions& options) {
+  std::lock_guard lock(metrics_mutex_);
+  pending_reload_ = options;
+}
+
+void DetectionPipeline::reopen_files() { dispatcher()->reopen_files(); }
+
+void DetectionPipeline::apply_reload(const DetectionOptions& o) {
+  // Checked before the old outputs stop: a configuration with errors changes nothing.
+  if (auto check = make_alert_sinks(o.alerts); !check) {
+    console_.error("reload: " + check.error().message + "; nothing changed");
+    return;
+  }
+  // The old dispatcher delivers what it holds first; what a durable output could not deliver
+  // stays in its outbox, which the new dispatcher reads when it adds that output.
+  dispatcher_->finish();
+  auto fresh = std::make_shared<AlertDispatcher>([this](const std::string& m) { console_.tagged(m); },
+                                                 dispatcher_settings(o));
+  if (auto s = add_sinks(*fresh, o.alerts); !s) console_.error("reload: " + s.error().message);
+  {
+    std::lock_guard lock(metrics_mutex_);
+    dispatcher_ = std::move(fresh);
+  }
+  gate_.set_settings(o.alerts.noise);
+  detector_->set_threshold_floor(o.min_threshold);
+  std::string outputs;
+  for (const auto& s : dispatcher_->stats()) outputs += (outputs.empty() ? "" : ", ") + s.name;
+  char floor[32];
+  std::snprintf(floor, sizeof floor, "%.2f", o.min_threshold);
+  console_.info("reloaded the configuration: alert outputs " + outputs + "; noise window " +
+                std::to_string(o.alerts.noise.window_seconds) + " s, rate " +
+                std::to_string(o.alerts.noise.rate_per_minute) + "/min; threshold floor for profiles stable from now " +
+                floor);
 }
 
 void DetectionPipeline::on_event(const SyscallEvent& event, const EventContext& context) {
@@ -67,6 +115,12 @@ void DetectionPipeline::on_event(const SyscallEvent& event, const EventContext& 
 }
 
 void DetectionPipeline::on_tick() {
+  std::optional<DetectionOptions> reload;
+  {
+    std::lock_guard lock(metrics_mutex_);
+    reload.swap(pending_reload_);
+  }
+  if (reload) apply_reload(*reload);
   for (const auto& gone : awaiting_.expire(std::chrono::steady_clock::now())) {
     console_.warn(std::to_string(gone.events) + " events of container " +
                    gone.container_id.substr(0, 12) + " came without its name and image; not checked");
@@ -87,7 +141,7 @@ void DetectionPipeline::on_capture_loss(const std::string& host, const std::stri
   // Goes straight to the dispatcher: a loss is never aggregated or rate-limited away.
   const Anomaly loss = capture_loss_anomaly(host, agent, count, unix_nanoseconds());
   count_alert(loss);
-  dispatcher_.publish(loss);
+  dispatcher_->publish(loss);
 }
 
 void DetectionPipeline::count_alert(const Anomaly& a) {
@@ -102,7 +156,7 @@ DetectionMetrics DetectionPipeline::metrics() const {
     m.profiles = profiles_snapshot_;
     m.alerts = alerts_by_kind_;
   }
-  m.sinks = dispatcher_.stats();
+  m.sinks = dispatcher()->stats();
   return m;
 }
 
@@ -112,7 +166,7 @@ std::string DetectionPipeline::finish() {
   const std::vector<std::string> unsaved = detector_->save_all();
   profiles_saved_ = unsaved.empty();
   gate_.flush();
-  dispatcher_.finish();
+  dispatcher_->finish();
   std::string summary = std::to_string(detector_->anomalies_reported()) + " anomalies reported";
   if (detector_->anomalies_folded())
     summary += " (" + std::to_string(detector_->anomalies_folded()) +
@@ -123,7 +177,7 @@ std::string DetectionPipeline::finish() {
                " events of containers never identified, not checked";
   if (gate_.aggregated()) summary += "; " + std::to_string(gate_.aggregated()) + " repeats aggregated";
   if (gate_.rate_limited()) summary += "; " + std::to_string(gate_.rate_limited()) + " held back by the rate limit";
-  for (const auto& s : dispatcher_.stats()) {
+  for (const auto& s : dispatcher_->stats()) {
     if (s.failed) summary += "; " + std::to_string(s.failed) + " not delivered to " + s.name;
     if (s.kept) summary += "; " + std::to_string(s.kept) + " kept in the outbox of " + s.name;
   }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 #include <memory>
@@ -41,13 +42,22 @@ class DetectionPipeline final : public EventHandler {
   // After finish(): false if a profile's changes could not be written (the command exits 1).
   bool profiles_saved() const { return profiles_saved_; }
   DetectionMetrics metrics() const;
+  // SIGHUP, from any thread: applied on the consumer thread at its next tick — the alert
+  // outputs (rebuilt; queued alerts delivered by the old ones first), noise control, and the
+  // threshold floor for profiles that become stable later.
+  void request_reload(const DetectionOptions& options);
+  // SIGUSR1, from any thread: alert files are reopened by name before their next write.
+  void reopen_files();
 
  private:
   DetectionPipeline(const DetectionOptions& options, Console& console);
+  Status add_sinks(AlertDispatcher& dispatcher, const AlertSettings& alerts);
+  void apply_reload(const DetectionOptions& options);
+  std::shared_ptr<AlertDispatcher> dispatcher() const;
 
   Console& console_;
   ProfileStore store_;
-  AlertDispatcher dispatcher_;
+  std::shared_ptr<AlertDispatcher> dispatcher_;  // replaced on reload (under metrics_mutex_)
   AlertGate gate_;
   std::unique_ptr<Detector> detector_;
   bool finished_ = false;
@@ -61,6 +71,7 @@ class DetectionPipeline final : public EventHandler {
   std::vector<ProfileSummary> profiles_snapshot_;
   std::map<std::pair<std::string, std::string>, uint64_t> alerts_by_kind_;
   std::chrono::steady_clock::time_point snapshot_at_;
+  std::optional<DetectionOptions> pending_reload_;  // under metrics_mutex_
 };
 
 }  // namespace da

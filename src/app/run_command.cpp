@@ -10,6 +10,7 @@
 #include "app/commands.h"
 #include "app/metrics_families.h"
 #include "app/metrics_server.h"
+#include "app/reload.h"
 #include "app/signals.h"
 #include "docker/docker_client.h"
 #include "docker/docker_watcher.h"
@@ -103,7 +104,11 @@ const std::vector<CommandStep<CaptureRun>>& capture_steps() {
        [](CaptureRun& r) { r.watcher->stop(); }},
       {"monitor until told to stop",
        [](CaptureRun& r) -> Status {
-         while (!wait_for_termination(std::chrono::milliseconds(1000))) r.session->report_losses();
+         for (Signal s; (s = wait_for_signal(std::chrono::milliseconds(1000))) != Signal::kTerminate;) {
+           if (s == Signal::kReload) reload_configuration(r.options.reread, r.session->detection(), r.console);
+           if (s == Signal::kReopen) reopen_files(r.session->detection(), r.console);
+           r.session->report_losses();
+         }
          r.stopping = true;
          r.console.info("stopping: detaching from every process...");
          return ok_status();

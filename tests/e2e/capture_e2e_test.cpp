@@ -320,3 +320,36 @@ TEST(CaptureE2E, MetricsAndHealthAreServedOnLoopback) {
   remove_container(name);
   sh("rm -rf " + state);
 }
+
+TEST(CaptureE2E, SighupReloadsSigusr1ReopensAndNeitherStopsTheAgent) {
+  // Issue 12: SIGHUP killed `trace` (exit 129, no summary) and reloaded nothing; SIGUSR1 too.
+  E2E_REQUIRE_HARNESS();
+  const std::string dir = ::testing::TempDir() + e2e::unique_name("da-signals");
+  ASSERT_EQ(sh("mkdir -p " + dir).exit_code, 0);
+  const std::string config = dir + "/config.yaml";
+  std::ofstream(config) << "alerts:\n  noise:\n    rate_per_minute: 20\n";
+  e2e::Process agent({DA_BINARY, "run", "--config", config, "--state-dir", dir + "/state"});
+  ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 15s)) << agent.output();
+
+  std::ofstream(config) << "alerts:\n  json_file: " << dir << "/alerts.jsonl\n  noise:\n    rate_per_minute: 5\n";
+  ::kill(agent.pid(), SIGHUP);
+  EXPECT_TRUE(agent.wait_for_output("reloaded the configuration: alert outputs console, json:" + dir + "/alerts.jsonl; "
+                                    "noise window 300 s, rate 5/min",
+                                    10s))
+      << agent.output();
+  std::ofstream(config) << "alerts:\n  nosie: {}\n";
+  ::kill(agent.pid(), SIGHUP);
+  EXPECT_TRUE(agent.wait_for_output("reload: the configuration has errors (above); nothing changed", 10s)) << agent.output();
+  EXPECT_NE(agent.output().find("unknown key 'alerts.nosie'"), std::string::npos) << agent.output();
+  ::kill(agent.pid(), SIGUSR1);
+  EXPECT_TRUE(agent.wait_for_output("SIGUSR1: alert files are reopened", 10s)) << agent.output();
+  EXPECT_EQ(agent.terminate(), 0) << agent.output();
+
+  e2e::Process trace({DA_BINARY, "trace", "--", "/bin/sleep", "2"});
+  std::this_thread::sleep_for(500ms);
+  ::kill(trace.pid(), SIGHUP);
+  const int code = trace.terminate(10s);  // SIGTERM after the SIGHUP: ends with the summary
+  EXPECT_EQ(code, 1) << "a trace stopped before its command ended says so\n" << trace.output();
+  EXPECT_NE(trace.output().find("captured "), std::string::npos) << trace.output();
+  sh("rm -rf " + dir);
+}

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <thread>
 
 #include "app/detection_pipeline.h"
 #include "capture/replay_backend.h"
@@ -210,6 +211,62 @@ TEST_F(PipelineTest, LossesTheAgentReportsBecomeAHighAlert) {
   EXPECT_EQ(o.alerts[0]["kind"], "capture-loss");
   EXPECT_EQ(o.alerts[0]["severity"], "high");
   EXPECT_EQ(o.alerts[0]["count"], 1234);
+}
+
+// Lines of an alert file that mention `needle`, waiting up to 5 s for the dispatcher's worker.
+int lines_with(const fs::path& file, const std::string& needle, int at_least = 1) {
+  int n = 0;
+  for (int i = 0; i < 100; ++i) {
+    n = 0;
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) n += line.find(needle) != std::string::npos;
+    if (n >= at_least) return n;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return n;
+}
+
+TEST_F(PipelineTest, SighupSwapsTheAlertOutputsAndSigusr1ReopensTheFile) {
+  // Issue 12: SIGHUP reloads what can be reloaded; SIGUSR1 reopens files for logrotate.
+  learn_stable_profile();
+  Console console;
+  auto p = DetectionPipeline::create(options_, console);
+  ASSERT_TRUE(p) << p.error().message;
+  const std::string host = "host1";
+  const EventContext context{host, kWeb};
+  auto run_program = [&](int32_t pid, const std::string& exe) {
+    (*p)->on_event(synthetic::call(unix_seconds(), pid, SYS_execve, {exe, std::vector<std::string>{exe}, uint64_t{0}},
+                                   0, fs::path(exe).filename(), exe),
+                   context);
+  };
+  const fs::path file = options_.alerts.json_file;
+  run_program(300, "/bin/nc");
+  ASSERT_EQ(lines_with(file, "/bin/nc"), 1);
+
+  // logrotate: the file is moved away, then SIGUSR1.
+  fs::rename(file, file.string() + ".1");
+  (*p)->reopen_files();
+  run_program(301, "/usr/bin/wget");
+  EXPECT_EQ(lines_with(file, "/usr/bin/wget"), 1) << "written to a new file under the configured name";
+  EXPECT_EQ(lines_with(file.string() + ".1", "/usr/bin/wget", 0), 0);
+
+  // SIGHUP with another alert file: applied at the next tick.
+  DetectionOptions changed = options_;
+  changed.alerts.json_file = (dir_ / "other.jsonl").string();
+  (*p)->request_reload(changed);
+  (*p)->on_tick();
+  run_program(302, "/usr/bin/curl");
+  EXPECT_EQ(lines_with(dir_ / "other.jsonl", "/usr/bin/curl"), 1);
+  EXPECT_EQ(lines_with(file, "/usr/bin/curl", 0), 0);
+
+  // A reload with a broken output changes nothing.
+  DetectionOptions broken = changed;
+  broken.alerts.email.to = {"ops@example.com"};  // without an SMTP URL
+  (*p)->request_reload(broken);
+  (*p)->on_tick();
+  run_program(303, "/usr/bin/socat");
+  EXPECT_EQ(lines_with(dir_ / "other.jsonl", "/usr/bin/socat"), 1);
+  (*p)->finish();
 }
 
 TEST(ReplayBackend, ARecordingWithALineThatIsNotAnEventIsRejectedWithItsLineNumber) {
