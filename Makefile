@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 600
 # Extra arguments for `make run`, e.g. make run ARGS="--print-syscalls --redis redis://127.0.0.1:6379"
 ARGS ?=
 
-.PHONY: all deps build run test unit e2e sanitize sanitize-build fuzz bench bench-realsw clean
+.PHONY: all deps build run test unit e2e sanitize sanitize-build fuzz bench bench-realsw package clean
 
 all: build
 
@@ -21,6 +21,11 @@ build: deps
 
 run: build
 	$(BUILD_DIR)/docker-anomalies run $(ARGS)
+
+# The Debian package (binary, systemd unit, /etc/docker-anomalies/config.yaml, logrotate, docs)
+# in $(BUILD_DIR): sudo apt install ./$(BUILD_DIR)/docker-anomalies_*.deb
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
 
 unit: build
 	ctest --test-dir $(BUILD_DIR) -L unit --output-on-failure
