@@ -14,7 +14,7 @@ build_packages=(
 runtime_packages=(
   docker.io redis-server redis-tools busybox-static strace procps
   python3-aiosmtpd python3-msgpack python3-redis ca-certificates openssl
-  debootstrap postgresql-client stunnel4 wrk
+  debootstrap postgresql-client stunnel4 wrk iproute2
 )
 
 missing=()

@@ -249,3 +249,28 @@ TEST(FaultE2E, ADockerdRestartIsFollowed) {
   EXPECT_EQ(agent.terminate(), 0) << agent.output().substr(0, 4000);
   sh("rm -rf " + state);
 }
+
+// A state dir mounted read-only: `run` says so and exits 1 instead of running blind or crashing;
+// `profiles reset --all` names every profile it could not remove and exits 1 (it used to say
+// it had reset them and exit 0).
+TEST(FaultE2E, AReadOnlyStateDirIsAClearErrorNotASilentSuccess) {
+  E2E_REQUIRE_HARNESS();
+  const std::string dir = ::testing::TempDir() + e2e::unique_name("da-ro-state");
+  ASSERT_EQ(sh("mkdir -p " + dir + " && mount -t tmpfs -o size=1m tmpfs " + dir).exit_code, 0);
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { sh("umount -l " + dir + "; rmdir " + dir); }
+  } unmount{dir};
+  ASSERT_EQ(sh("mkdir -p " + dir + "/profiles && echo x > " + dir + "/profiles/sha256-aaaa.profile").exit_code, 0);
+  ASSERT_EQ(sh("mount -o remount,ro " + dir).exit_code, 0);
+
+  auto run = sh(std::string("timeout 30 ") + DA_BINARY + " run --state-dir " + dir + "/fresh");
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_NE(run.output.find("set --state-dir to a writable directory"), std::string::npos) << run.output;
+  auto reset = sh(std::string(DA_BINARY) + " profiles reset --all --state-dir " + dir);
+  EXPECT_EQ(reset.exit_code, 1) << reset.output;
+  EXPECT_NE(reset.output.find("cannot remove " + dir + "/profiles/sha256-aaaa.profile: Read-only file system"),
+            std::string::npos)
+      << reset.output;
+  EXPECT_NE(reset.output.find("removed 0 profiles"), std::string::npos) << reset.output;
+}
