@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 600
 # Extra arguments for `make run`, e.g. make run ARGS="--print-syscalls --redis redis://127.0.0.1:6379"
 ARGS ?=
 
-.PHONY: all deps build run test unit e2e sanitize sanitize-build fuzz bench bench-realsw package clean
+.PHONY: all deps build run test unit e2e sanitize sanitize-build fuzz bench bench-realsw package image clean
 
 all: build
 
@@ -26,6 +26,11 @@ run: build
 # in $(BUILD_DIR): sudo apt install ./$(BUILD_DIR)/docker-anomalies_*.deb
 package: build
 	cd $(BUILD_DIR) && cpack -G DEB
+
+# The agent's own image from that package (docs/operations.md shows how to run it).
+image: package
+	@test -f $(BUILD_DIR)/install-rootfs.tar || bash tests/harness/install-in-chroot.sh $(BUILD_DIR)
+	bash packaging/build-image.sh $(BUILD_DIR)
 
 unit: build
 	ctest --test-dir $(BUILD_DIR) -L unit --output-on-failure

@@ -9,7 +9,7 @@ build_packages=(
   libcurl4-openssl-dev nlohmann-json3-dev libmsgpack-cxx-dev libhiredis-dev
   libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev prometheus-cpp-dev libcivetweb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
+  clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev help2man
 )
 runtime_packages=(
   docker.io redis-server redis-tools busybox-static strace procps

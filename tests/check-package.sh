@@ -12,7 +12,8 @@ deb=$(ls "$out"/docker-anomalies_*.deb)
 files=$(dpkg-deb -c "$deb")
 for f in ./usr/bin/docker-anomalies ./usr/lib/systemd/system/docker-anomalies.service \
          ./etc/docker-anomalies/config.yaml ./etc/logrotate.d/docker-anomalies \
-         ./usr/share/doc/docker-anomalies/README.md ./usr/share/doc/docker-anomalies/configuration.md; do
+         ./usr/share/doc/docker-anomalies/README.md ./usr/share/doc/docker-anomalies/configuration.md \
+         ./usr/share/man/man1/docker-anomalies.1; do
   grep -q " $f\$" <<<"$files" || { echo "check-package: $f is not in the package"; echo "$files"; exit 1; }
 done
 info=$(dpkg-deb -I "$deb")

@@ -263,15 +263,17 @@ static int parse_and_run(int argc, char** argv, Reloadable* reread) {
   add_detection_options(config_check, check_opts.detection);
 
   std::string log_level = "info";
-  for (auto* cmd : {run, agent, detect, profiles, alert_test, dump, config_check}) add_config_options(cmd, log_level);
+  // Every command reads the one configuration tree (eval uses none of it, but a shared -o
+  // line in an operator's script must not break it).
+  for (auto* cmd : {run, agent, detect, profiles, alert_test, dump, config_check, trace, eval})
+    add_config_options(cmd, log_level);
   for (auto* sub : profiles->get_subcommands({})) add_config_options(sub, log_level);
-  add_log_level_option(trace, log_level);
   const std::string config = find_config_argument(argc, argv);
   const std::vector<std::string> overrides = find_option_overrides(argc, argv);
   if (!config.empty() || !overrides.empty()) {
     auto loaded = load_config(config, overrides,
                               ConfigTargets{&run_opts, &agent_opts, &detect_opts, &profiles_opts,
-                                            &alert_test_opts, &dump_opts, &check_opts, &log_level});
+                                            &alert_test_opts, &dump_opts, &check_opts, &log_level, &trace_opts});
     if (!loaded) {
       std::fprintf(stderr, "error: %s\n", loaded.error().message.c_str());
       return 2;
@@ -333,7 +335,10 @@ static int parse_and_run(int argc, char** argv, Reloadable* reread) {
     }
     return profiles_command(profiles_opts);
   }
-  if (*trace) return trace_command(trace_opts, trace_argv);
+  if (*trace) {
+    trace_opts.backend = "ptrace";  // a host command is traced with ptrace, whatever `backend` says
+    return trace_command(trace_opts, trace_argv);
+  }
   if (*dump) return dump_command(dump_opts);
   if (*eval) return eval_command(eval_opts);
   return 2;

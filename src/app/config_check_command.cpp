@@ -4,7 +4,9 @@
 //   ok           docker: reachable at unix:///var/run/docker.sock
 //   problem      state_dir: /var/lib/docker-anomalies is not writable: Permission denied
 //   not checked  ebpf: loading BPF programs needs root (this kernel has BTF)
-// Exit 2 if the configuration itself is wrong, 1 if the environment is not ready, else 0.
+// Exit 0 when the configuration is valid — problems of the host (Docker down, a state dir not
+// writable yet) are printed but do not fail it, so the same file checks on a build machine —
+// and 2 naming the offending key and why when it is not.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -14,6 +16,7 @@
 
 #include "alert/sink_factory.h"
 #include "app/commands.h"
+#include "app/metrics_server.h"
 #include "capture/backend_factory.h"
 #include "core/console.h"
 #include "docker/docker_client.h"
@@ -32,13 +35,12 @@ class Report {
     static const char* const words[] = {"ok          ", "problem     ", "invalid     ", "not checked "};
     console_.line(words[static_cast<int>(outcome)] + what + ": " + detail);
     if (outcome == Outcome::kInvalid) invalid_ = true;
-    if (outcome == Outcome::kProblem) problem_ = true;
   }
-  int exit_code() const { return invalid_ ? 2 : problem_ ? 1 : 0; }
+  int exit_code() const { return invalid_ ? 2 : 0; }
 
  private:
   Console& console_;
-  bool invalid_ = false, problem_ = false;
+  bool invalid_ = false;
 };
 
 std::string read_first_line(const std::string& path) {
@@ -67,11 +69,11 @@ void check_writable_dir(Report& report, const std::string& what, const std::file
 
 void check_redis(Report& report, const CaptureOptions& o) {
   if (o.redis_url.empty()) {
-    report.add(Outcome::kOk, "transport", "in-process queue (no redis: set)");
+    report.add(Outcome::kOk, "transport", "in-process queue (no redis.url set)");
     return;
   }
   auto url = redis_url_with_credentials(o.redis_url, o.redis_credentials);
-  if (!url) return report.add(Outcome::kInvalid, "redis", url.error().message);
+  if (!url) return report.add(Outcome::kInvalid, "redis.url", url.error().message);
   if (auto c = connect_redis(*url); !c)
     report.add(Outcome::kProblem, "redis", c.error().message);
   else
@@ -84,6 +86,7 @@ void check_alerts(Report& report, const AlertSettings& settings) {
   without_file.json_file.clear();
   auto sinks = make_alert_sinks(without_file);
   if (!sinks) return report.add(Outcome::kInvalid, "alerts", sinks.error().message);
+
   if (!settings.json_file.empty())
     check_writable_dir(report, "alerts.json_file", std::filesystem::path(settings.json_file).parent_path());
   for (const auto& sink : *sinks)
@@ -96,7 +99,7 @@ void check_alerts(Report& report, const AlertSettings& settings) {
 void check_docker(Report& report, const CaptureOptions& o) {
   const char* env_host = std::getenv("DOCKER_HOST");
   auto endpoint = parse_docker_host(!o.docker_host.empty() ? o.docker_host : env_host ? env_host : "");
-  if (!endpoint) return report.add(Outcome::kInvalid, "docker", endpoint.error().message);
+  if (!endpoint) return report.add(Outcome::kInvalid, "docker_host", endpoint.error().message);
   DockerClient docker(*endpoint);
   if (auto s = docker.ping(); !s)
     report.add(geteuid() != 0 && s.error().message.find("ermission") != std::string::npos ? Outcome::kNotChecked
@@ -116,6 +119,12 @@ class QuietObserver final : public CaptureObserver {
 void check_capture(Report& report, const CaptureOptions& o) {
   auto kind = parse_backend_kind(o.backend);
   if (!kind) return report.add(Outcome::kInvalid, "backend", "'" + o.backend + "' is not auto, ebpf or ptrace");
+  if (!o.metrics_address.empty()) {
+    if (auto address = metrics_listen_address(o.metrics_address); !address)
+      report.add(Outcome::kInvalid, "metrics.address", address.error().message);
+    else
+      report.add(Outcome::kOk, "metrics.address", "/metrics and /healthz on http://" + *address);
+  }
   const bool btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
   const std::string lockdown = read_first_line("/sys/kernel/security/lockdown");
   if (*kind != BackendKind::kPtrace) {

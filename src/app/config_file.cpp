@@ -41,6 +41,9 @@ class Section {
       throw ConfigError{"'" + name(key) + "' has the wrong type" + at_line(v.Mark())};
     }
   }
+  bool is_map(const char* key) const {
+    return node_ && node_.IsMap() && node_[key] && node_[key].IsMap();
+  }
   Section section(const char* key) {
     known_.insert(key);
     return Section(node_ && !node_.IsNull() ? node_[key] : YAML::Node(), name(key));
@@ -116,7 +119,7 @@ Status load_config(const std::string& path, const std::vector<std::string>& over
     if (!root.IsMap()) throw ConfigError{"the file must be a map of settings"};
     for (const auto& o : overrides) apply_override(root, o);
     Section top(root, "");
-    std::vector<CaptureOptions*> captures{t.run, t.agent, t.check};
+    std::vector<CaptureOptions*> captures{t.run, t.agent, t.check, t.trace};
     std::vector<DetectionOptions*> detections{t.run ? &t.run->detection : nullptr,
                                               t.detect ? &t.detect->detection : nullptr,
                                               t.check ? &t.check->detection : nullptr};
@@ -145,29 +148,52 @@ Status load_config(const std::string& path, const std::vector<std::string>& over
 
     top.get<std::string>("docker_host", set_all(each_capture(&CaptureOptions::docker_host)));
     top.get<std::string>("backend", set_all(each_capture(&CaptureOptions::backend)));
-    top.get<std::string>("redis", [&](const std::string& v) {
+    auto set_redis_url = [&](const std::string& v) {
       for (auto* c : captures)
         if (c) c->redis_url = v;
       if (t.detect) t.detect->redis_url = v;
       if (t.dump) t.dump->redis_url = v;
-    });
-    top.get<std::string>("redis_credentials", [&](const std::string& v) {
+    };
+    auto set_redis_credentials = [&](const std::string& v) {
       for (auto* c : captures)
         if (c) c->redis_credentials = v;
       if (t.detect) t.detect->redis_credentials = v;
       if (t.dump) t.dump->redis_credentials = v;
-    });
-    top.get<std::string>("stream", [&](const std::string& v) {
+    };
+    auto set_stream = [&](const std::string& v) {
       for (auto* c : captures)
         if (c) c->stream = v;
       if (t.detect) t.detect->stream = v;
       if (t.dump) t.dump->stream = v;
-    });
-    top.get<std::string>("metrics", [&](const std::string& v) {
+    };
+    auto set_metrics = [&](const std::string& v) {
       for (auto* c : captures)
         if (c) c->metrics_address = v;
       if (t.detect) t.detect->metrics_address = v;
-    });
+    };
+    // redis: {url, credentials, stream} (also the older `redis: URL`, `redis_credentials`, `stream`).
+    if (top.is_map("redis")) {
+      Section redis = top.section("redis");
+      redis.get<std::string>("url", set_redis_url);
+      redis.get<std::string>("credentials", set_redis_credentials);
+      redis.get<std::string>("stream", set_stream);
+      redis.get<std::string>("group", [&](const std::string& v) {
+        if (t.detect) t.detect->group = v;
+      });
+      redis.check_unknown();
+    } else {
+      top.get<std::string>("redis", set_redis_url);
+    }
+    top.get<std::string>("redis_credentials", set_redis_credentials);
+    top.get<std::string>("stream", set_stream);
+    // metrics: {address} (also `metrics: ADDRESS`).
+    if (top.is_map("metrics")) {
+      Section metrics = top.section("metrics");
+      metrics.get<std::string>("address", set_metrics);
+      metrics.check_unknown();
+    } else {
+      top.get<std::string>("metrics", set_metrics);
+    }
     top.get<std::string>("log_level", [&](const std::string& v) {
       if (!parse_log_level(v)) throw ConfigError{"'log_level' must be debug, info, warning or error"};
       if (t.log_level) *t.log_level = v;

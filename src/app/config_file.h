@@ -21,6 +21,7 @@ struct ConfigTargets {
   DumpOptions* dump = nullptr;
   CaptureOptions* check = nullptr;  // `config check`: what run would use
   std::string* log_level = nullptr;
+  CaptureOptions* trace = nullptr;  // capture settings only (Redis, batch size)
 };
 
 // `path` may be empty (no file), `overrides` are the -o values in order. Unknown keys, wrong
