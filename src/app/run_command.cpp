@@ -27,6 +27,7 @@ struct CaptureRun {
   std::unique_ptr<DockerClient> docker;
   std::unique_ptr<DockerWatcher> watcher;
   std::unique_ptr<MetricsServer> metrics;
+  std::atomic<DockerWatcher*> following{nullptr};  // the watcher once started, for /healthz's thread
   std::atomic<bool> stopping{false};
   int exit_code = 0;
 };
@@ -34,8 +35,9 @@ struct CaptureRun {
 // /healthz: healthy while capture runs and Docker's event stream is followed.
 std::string capture_health(const CaptureRun& r) {
   if (r.stopping) return "stopping";
-  if (!r.watcher) return "starting: not following Docker yet";
-  if (!r.watcher->connected()) return "the Docker event stream is down; reconnecting";
+  const DockerWatcher* watcher = r.following;
+  if (!watcher) return "starting: not following Docker yet";
+  if (!watcher->connected()) return "the Docker event stream is down; reconnecting";
   return {};
 }
 
@@ -99,9 +101,14 @@ const std::vector<CommandStep<CaptureRun>>& capture_steps() {
        [](CaptureRun& r) -> Status {
          r.console.info("Listening for docker events...");
          r.watcher = std::make_unique<DockerWatcher>(*r.docker, r.session->monitor());
-         return r.watcher->start();
+         if (auto s = r.watcher->start(); !s) return s;
+         r.following = r.watcher.get();
+         return ok_status();
        },
-       [](CaptureRun& r) { r.watcher->stop(); }},
+       [](CaptureRun& r) {
+         r.following = nullptr;
+         r.watcher->stop();
+       }},
       {"monitor until told to stop",
        [](CaptureRun& r) -> Status {
          for (Signal s; (s = wait_for_signal(std::chrono::milliseconds(1000))) != Signal::kTerminate;) {
