@@ -307,8 +307,13 @@ TEST(CaptureE2E, MetricsAndHealthAreServedOnLoopback) {
               "'http://127.0.0.1:" + port + path + "', timeout=5); print(r.status); print(r.read().decode())\n"
               "except urllib.error.HTTPError as e: print(e.code); print(e.read().decode())\"");
   };
-  std::this_thread::sleep_for(2s);  // the profile snapshot refreshes once a second
-  const auto metrics = get("/metrics");
+  // The profile snapshot refreshes once a second, after the container's first events.
+  e2e::Shell metrics{};
+  for (int i = 0; i < 50; ++i) {
+    metrics = get("/metrics");
+    if (metrics.output.find("docker_anomalies_profiles{state=\"learning\"} 1") != std::string::npos) break;
+    std::this_thread::sleep_for(200ms);
+  }
   EXPECT_EQ(metrics.output.rfind("200", 0), 0u) << metrics.output;
   EXPECT_NE(metrics.output.find("docker_anomalies_containers_monitored 1"), std::string::npos) << metrics.output;
   EXPECT_NE(metrics.output.find("docker_anomalies_profiles{state=\"learning\"} 1"), std::string::npos) << metrics.output;
