@@ -12,19 +12,8 @@ shift || true
 if [ $# -gt 0 ]; then backends=("$@"); else backends=(ebpf ptrace); fi
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-[ "$(id -u)" -eq 0 ] || { echo "real-software: needs root (a private dockerd, eBPF/ptrace)" >&2; exit 1; }
-
-work=$(mktemp -d /tmp/da-bench-realsw.XXXXXX)
-cleanup() {
-  set +e
-  ids=$(/usr/bin/docker ps -aq 2>/dev/null); [ -n "$ids" ] && /usr/bin/docker rm -f $ids >/dev/null 2>&1
-  bash "$root/tests/harness/private-dockerd.sh" stop "$work/docker"
-  grep -o " $work[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-DOCKER_HOST=$(bash "$root/tests/harness/private-dockerd.sh" start "$work/docker")
-export DOCKER_HOST PATH=/usr/bin:$PATH
+# A private dockerd in a scratch dir, cleaned up on exit (the same set-up as the other benches).
+source "$here/private-docker.sh" da-bench-realsw
 mkdir -p "$build_dir/bench"
 for backend in "${backends[@]}"; do
   echo "== real software, backend $backend"
