@@ -314,10 +314,11 @@ static int parse_and_run(int argc, char** argv, Reloadable* reread) {
     return fresh;
   };
   run_opts.reread = reload;
+  agent_opts.reread = reload;  // the log level; an agent has no alert outputs
   detect_opts.reread = reload;
   auto needs_redis = [](const std::string& url, const char* command) {
     if (!url.empty()) return true;
-    std::fprintf(stderr, "error: %s needs a Redis URL: --redis URL, `redis:` in --config, or -o redis=URL\n", command);
+    std::fprintf(stderr, "error: %s needs a Redis URL: --redis URL, `redis: {url: ...}` in --config, or -o redis.url=URL\n", command);
     return false;
   };
   if (*detect && !needs_redis(detect_opts.redis_url, "detect")) return 2;
