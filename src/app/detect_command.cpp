@@ -64,20 +64,17 @@ const std::vector<CommandStep<DetectRun>>& detect_steps() {
        }},
       {"serve metrics",
        [](DetectRun& r) -> Status {
-         if (r.options.metrics_address.empty()) return ok_status();
-         auto address = metrics_listen_address(r.options.metrics_address);
-         if (!address) return address.error();
-         auto server = MetricsServer::start(
-             *address,
+         auto server = serve_metrics_if_asked(
+             r.options.metrics_address,
              [&r] {
                std::vector<prometheus::MetricFamily> families;
                append_detection_metrics(families, r.detection->metrics());
                return families;
              },
-             [&r]() -> std::string { return r.reading ? "" : "not reading from Redis (starting, or Redis is down)"; });
+             [&r]() -> std::string { return r.reading ? "" : "not reading from Redis (starting, or Redis is down)"; },
+             r.console);
          if (!server) return server.error();
          r.metrics = std::move(*server);
-         r.console.info("Serving /metrics and /healthz on http://" + r.metrics->address());
          return ok_status();
        },
        [](DetectRun& r) { r.metrics.reset(); }},

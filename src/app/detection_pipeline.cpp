@@ -127,8 +127,10 @@ void DetectionPipeline::on_tick() {
   }
   detector_->tick();
   gate_.tick();
-  // The detector is this thread's alone: /metrics reads a copy, refreshed once a second.
-  if (const auto now = std::chrono::steady_clock::now(); now - snapshot_at_ >= std::chrono::seconds(1)) {
+  // The detector is this thread's alone: /metrics reads a copy, refreshed once a second — and
+  // only once /metrics has been read, so an agent without --metrics never summarises profiles.
+  if (const auto now = std::chrono::steady_clock::now();
+      metrics_read_ && now - snapshot_at_ >= std::chrono::seconds(1)) {
     snapshot_at_ = now;
     auto profiles = detector_->summaries();
     std::lock_guard lock(metrics_mutex_);
@@ -150,6 +152,7 @@ void DetectionPipeline::count_alert(const Anomaly& a) {
 }
 
 DetectionMetrics DetectionPipeline::metrics() const {
+  metrics_read_ = true;
   DetectionMetrics m;
   {
     std::lock_guard lock(metrics_mutex_);

@@ -2,6 +2,7 @@
 // The detection side as `run` and `detect` share it:
 //   events -> Detector -> AlertGate (noise control) -> AlertDispatcher -> sinks
 // An EventHandler, so the consumer thread drives it.
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -71,6 +72,7 @@ class DetectionPipeline final : public EventHandler {
   std::vector<ProfileSummary> profiles_snapshot_;
   std::map<std::pair<std::string, std::string>, uint64_t> alerts_by_kind_;
   std::chrono::steady_clock::time_point snapshot_at_;
+  mutable std::atomic<bool> metrics_read_{false};
   std::optional<DetectionOptions> pending_reload_;  // under metrics_mutex_
 };
 

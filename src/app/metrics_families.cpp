@@ -7,38 +7,38 @@ namespace da {
 
 using prometheus::MetricType;
 
+namespace {
+
+// A family with one sample, or several samples that differ only by labels.
+void add(std::vector<prometheus::MetricFamily>& out, const std::string& name, const std::string& help,
+         MetricType type, const std::vector<std::pair<double, std::map<std::string, std::string>>>& samples) {
+  auto family = metric_family(name, help, type);
+  for (const auto& [value, labels] : samples) add_sample(family, value, labels);
+  out.push_back(std::move(family));
+}
+
+double number(uint64_t n) { return static_cast<double>(n); }
+
+}  // namespace
+
 void append_capture_metrics(std::vector<prometheus::MetricFamily>& out, const CaptureCounters& c) {
-  auto captured = metric_family("docker_anomalies_events_captured_total",
-                                "Syscall events captured from monitored containers.", MetricType::Counter);
-  add_sample(captured, static_cast<double>(c.captured), {{"backend", c.backend}});
-  out.push_back(std::move(captured));
-  auto lost = metric_family("docker_anomalies_events_lost_total",
-                            "Syscall events not captured or not shipped, by where they were lost.",
-                            MetricType::Counter);
-  add_sample(lost, static_cast<double>(c.lost_by_backend), {{"backend", c.backend}, {"where", "backend"}});
-  add_sample(lost, static_cast<double>(c.dropped_queue_full), {{"backend", c.backend}, {"where", "queue"}});
-  add_sample(lost, static_cast<double>(c.events_not_shipped), {{"backend", c.backend}, {"where", "transport"}});
-  out.push_back(std::move(lost));
-  auto pending = metric_family("docker_anomalies_queue_batches",
-                               "Batches of events waiting for the shipper.", MetricType::Gauge);
-  add_sample(pending, static_cast<double>(c.batches_pending));
-  out.push_back(std::move(pending));
-  auto batches = metric_family("docker_anomalies_batches_shipped_total",
-                               "Batches handed to the transport.", MetricType::Counter);
-  add_sample(batches, static_cast<double>(c.batches_shipped), {{"transport", c.transport}});
-  out.push_back(std::move(batches));
-  auto shipped = metric_family("docker_anomalies_events_shipped_total",
-                               "Events handed to the transport.", MetricType::Counter);
-  add_sample(shipped, static_cast<double>(c.events_shipped), {{"transport", c.transport}});
-  out.push_back(std::move(shipped));
-  auto consumed = metric_family("docker_anomalies_events_consumed_total",
-                                "Events read back and handed to detection.", MetricType::Counter);
-  add_sample(consumed, static_cast<double>(c.events_consumed));
-  out.push_back(std::move(consumed));
-  auto containers = metric_family("docker_anomalies_containers_monitored",
-                                  "Containers monitored now.", MetricType::Gauge);
-  add_sample(containers, static_cast<double>(c.containers));
-  out.push_back(std::move(containers));
+  add(out, "docker_anomalies_events_captured_total", "Syscall events captured from monitored containers.",
+      MetricType::Counter, {{number(c.captured), {{"backend", c.backend}}}});
+  add(out, "docker_anomalies_events_lost_total",
+      "Syscall events not captured or not shipped, by where they were lost.", MetricType::Counter,
+      {{number(c.lost_by_backend), {{"backend", c.backend}, {"where", "backend"}}},
+       {number(c.dropped_queue_full), {{"backend", c.backend}, {"where", "queue"}}},
+       {number(c.events_not_shipped), {{"backend", c.backend}, {"where", "transport"}}}});
+  add(out, "docker_anomalies_queue_batches", "Batches of events waiting for the shipper.", MetricType::Gauge,
+      {{number(c.batches_pending), {}}});
+  add(out, "docker_anomalies_batches_shipped_total", "Batches handed to the transport.", MetricType::Counter,
+      {{number(c.batches_shipped), {{"transport", c.transport}}}});
+  add(out, "docker_anomalies_events_shipped_total", "Events handed to the transport.", MetricType::Counter,
+      {{number(c.events_shipped), {{"transport", c.transport}}}});
+  add(out, "docker_anomalies_events_consumed_total", "Events read back and handed to detection.",
+      MetricType::Counter, {{number(c.events_consumed), {}}});
+  add(out, "docker_anomalies_containers_monitored", "Containers monitored now.", MetricType::Gauge,
+      {{number(c.containers), {}}});
 }
 
 void append_detection_metrics(std::vector<prometheus::MetricFamily>& out, const DetectionMetrics& d) {

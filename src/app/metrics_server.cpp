@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 
+#include "core/console.h"
+
 namespace da {
 
 class MetricsServer::Handler final : public CivetHandler {
@@ -63,6 +65,17 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& a
   s->server_->addHandler("/metrics", s->metrics_.get());
   s->server_->addHandler("/healthz", s->health_.get());
   return s;
+}
+
+Result<std::unique_ptr<MetricsServer>> serve_metrics_if_asked(const std::string& spec,
+                                                              MetricsServer::Collect collect,
+                                                              MetricsServer::Health health, Console& console) {
+  if (spec.empty()) return std::unique_ptr<MetricsServer>();
+  auto address = metrics_listen_address(spec);
+  if (!address) return address.error();
+  auto server = MetricsServer::start(*address, std::move(collect), std::move(health));
+  if (server) console.info("Serving /metrics and /healthz on http://" + (*server)->address());
+  return server;
 }
 
 MetricsServer::~MetricsServer() {

@@ -36,6 +36,14 @@ class MetricsServer {
   std::unique_ptr<CivetServer> server_;
 };
 
+class Console;
+
+// What `run`, `agent` and `detect` do with --metrics: nothing when `spec` is empty (nullptr),
+// else the server on metrics_listen_address(spec), announced on the console.
+Result<std::unique_ptr<MetricsServer>> serve_metrics_if_asked(const std::string& spec,
+                                                              MetricsServer::Collect collect,
+                                                              MetricsServer::Health health, Console& console);
+
 // "9464" -> "127.0.0.1:9464" (loopback unless asked); "HOST:PORT" as given; else kInvalid.
 Result<std::string> metrics_listen_address(const std::string& spec);
 

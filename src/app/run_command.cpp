@@ -79,21 +79,17 @@ const std::vector<CommandStep<CaptureRun>>& capture_steps() {
        }},
       {"serve metrics",
        [](CaptureRun& r) -> Status {
-         if (r.options.metrics_address.empty()) return ok_status();
-         auto address = metrics_listen_address(r.options.metrics_address);
-         if (!address) return address.error();
-         auto server = MetricsServer::start(
-             *address,
+         auto server = serve_metrics_if_asked(
+             r.options.metrics_address,
              [&r] {
                std::vector<prometheus::MetricFamily> families;
                append_capture_metrics(families, r.session->counters());
                if (auto* d = r.session->detection()) append_detection_metrics(families, d->metrics());
                return families;
              },
-             [&r] { return capture_health(r); });
+             [&r] { return capture_health(r); }, r.console);
          if (!server) return server.error();
          r.metrics = std::move(*server);
-         r.console.info("Serving /metrics and /healthz on http://" + r.metrics->address());
          return ok_status();
        },
        [](CaptureRun& r) { r.metrics.reset(); }},

@@ -1,5 +1,7 @@
 #include "e2e_support.h"
 
+#include "loopback.h"
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -113,16 +115,6 @@ std::vector<pid_t> container_pids(const std::string& container_id) {
   return da::pids_in_container(container_id);
 }
 
-int free_port() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
+int free_port() { return da::loopback::free_port(); }
 
 }  // namespace e2e

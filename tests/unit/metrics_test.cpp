@@ -9,21 +9,10 @@
 
 #include "app/metrics_families.h"
 #include "app/metrics_server.h"
+#include "loopback.h"
 
 namespace da {
 namespace {
-
-int free_port() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
 
 // The whole HTTP answer to GET `path`.
 std::string http_get(int port, const std::string& path) {
@@ -73,7 +62,7 @@ TEST(Metrics, ServesThePrometheusTextAndAHealthCheckThatCanFail) {
   d.alerts[{"file", "high"}] = 2;
   d.sinks = {{"email", 7, 1, 0, 4}};
   std::atomic<bool> healthy{true};
-  const int port = free_port();
+  const int port = loopback::free_port();
   auto server = MetricsServer::start(
       "127.0.0.1:" + std::to_string(port),
       [&] {
