@@ -69,7 +69,10 @@ Result<std::unique_ptr<CaptureSession>> CaptureSession::create(const CaptureOpti
   } else {
     auto url = redis_url_with_credentials(options.redis_url, options.redis_credentials);
     if (!url) return url.error();
-    auto pub = RedisStreamPublisher::create(*url, options.stream, options.stream_max_length);
+    if (consume && options.shards > 1)
+      return Error{"run reads its own events back from one stream: --shards is for agent and detect",
+                   ErrorCause::kInvalid};
+    auto pub = RedisStreamPublisher::create(*url, options.stream, options.stream_max_length, options.shards);
     if (!pub) return pub.error();
     s->redis_publisher_ = std::move(*pub);
     publisher = s->redis_publisher_.get();

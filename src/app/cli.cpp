@@ -32,6 +32,10 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o, bool with_docker) {
                   "approximate number of batches the Redis stream keeps")
       ->default_val(o.stream_max_length)
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--shards", o.shards,
+                  "split the Redis stream into this many shards by image (as the detectors' --shards)")
+      ->default_val(o.shards)
+      ->check(CLI::Range(1, 1024));
   if (with_docker)
     cmd->add_option("--metrics", o.metrics_address,
                     "serve Prometheus /metrics and /healthz on PORT (127.0.0.1) or HOST:PORT; off by default");
@@ -163,7 +167,7 @@ static int parse_and_run(int argc, char** argv, Reloadable* reread) {
 
   DetectOptions detect_opts;
   auto* detect = app.add_subcommand(
-      "detect", "detect only, from the Redis stream agents feed (a consumer group: run several)");
+      "detect", "detect only, from the Redis stream agents feed (run several: they share its shards)");
   detect->add_option("--redis", detect_opts.redis_url, "redis://host:port[/db] (required: here, `redis:` in --config or -o redis=URL)");
   detect->add_option("--redis-credentials", detect_opts.redis_credentials, "file holding the Redis password (one line, user:password or the password alone; else $DA_REDIS_USERNAME/$DA_REDIS_PASSWORD)");
   detect->add_option("--stream", detect_opts.stream, "Redis stream name")
@@ -171,6 +175,15 @@ static int parse_and_run(int argc, char** argv, Reloadable* reread) {
   detect->add_option("--group", detect_opts.group, "consumer group the detectors share")
       ->default_val(detect_opts.group);
   detect->add_option("--consumer", detect_opts.consumer, "this detector's name (default host:pid)");
+  detect->add_option("--shards", detect_opts.shards,
+                     "shards of the stream, as the agents' --shards; each is held by one detector, "
+                     "so all events of an image reach the same one")
+      ->default_val(detect_opts.shards)
+      ->check(CLI::Range(1, 1024));
+  detect->add_option("--lease-ms", detect_opts.lease_ms,
+                     "a detector that stops renewing its shards' leases loses them after this long")
+      ->default_val(detect_opts.lease_ms)
+      ->check(CLI::Range(500, 600000));
   detect->add_option("--metrics", detect_opts.metrics_address,
                      "serve Prometheus /metrics and /healthz on PORT (127.0.0.1) or HOST:PORT; off by default");
   add_detection_options(detect, detect_opts.detection);

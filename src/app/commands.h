@@ -39,6 +39,7 @@ struct CaptureOptions {
   std::string redis_credentials;  // file: "user:password" or a password (else $DA_REDIS_*)
   std::string stream = kDefaultStream;
   long long stream_max_length = 100000;  // entries (batches) kept in the Redis stream
+  uint32_t shards = 1;  // stream shards, by image (transport/stream_shards.h); as the detectors'
   size_t batch_size = 256;
   bool print_syscalls = false;
   bool detect = true;  // run: feed the detection engine (off for agent and trace)
@@ -61,6 +62,8 @@ struct DetectOptions {
   Reread reread;
   std::string group = "docker-anomalies-detectors";
   std::string consumer;  // default: host:pid
+  uint32_t shards = 1;   // as the agents'
+  long long lease_ms = 10000;  // a dead detector's shards move to the others after this
   DetectionOptions detection;
 };
 int detect_command(const DetectOptions& options);  // detector only, from a Redis stream

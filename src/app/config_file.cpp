@@ -177,6 +177,16 @@ Status load_config(const std::string& path, const std::vector<std::string>& over
       redis.get<std::string>("url", set_redis_url);
       redis.get<std::string>("credentials", set_redis_credentials);
       redis.get<std::string>("stream", set_stream);
+      redis.get<long long>("shards", [&](long long v) {
+        if (v < 1 || v > 1024) throw ConfigError{"'redis.shards' must be 1 to 1024"};
+        for (auto* c : captures)
+          if (c) c->shards = static_cast<uint32_t>(v);
+        if (t.detect) t.detect->shards = static_cast<uint32_t>(v);
+      });
+      redis.get<long long>("lease_ms", [&](long long v) {
+        if (v < 500 || v > 600000) throw ConfigError{"'redis.lease_ms' must be 500 to 600000"};
+        if (t.detect) t.detect->lease_ms = v;
+      });
       redis.get<std::string>("group", [&](const std::string& v) {
         if (t.detect) t.detect->group = v;
       });

@@ -1,6 +1,7 @@
-// `detect --redis URL`: a detector without capture. It reads the agents' event stream through a
-// Redis consumer group, so several detectors share one stream (each batch goes to one of them).
-// Ordered steps with teardown (app/command_steps.h).
+// `detect --redis URL`: a detector without capture. Several share the agents' stream: each holds
+// some of its shards (transport/redis_shard_source.h), with the profiles of their images, so an
+// image is learned and judged whole by one detector. Ordered steps with teardown
+// (app/command_steps.h).
 #include <unistd.h>
 
 #include "app/command_steps.h"
@@ -13,7 +14,7 @@
 #include "core/console.h"
 #include "core/host_name.h"
 #include "transport/event_consumer.h"
-#include "transport/redis_stream.h"
+#include "transport/redis_shard_source.h"
 
 namespace da {
 namespace {
@@ -22,9 +23,9 @@ struct DetectRun {
   const DetectOptions& options;
   Console& console;
   std::optional<RedisUrl> url;
-  RedisReadOptions read;
-  std::unique_ptr<RedisStreamSource> source;
+  ShardedReadOptions read;
   std::unique_ptr<DetectionPipeline> detection;
+  std::unique_ptr<RedisShardSource> source;  // hands its shards back before the pipeline ends
   std::unique_ptr<EventConsumer> consumer;  // destroyed before the pipeline it feeds
   std::unique_ptr<MetricsServer> metrics;
   std::atomic<bool> reading{false};  // the last read from Redis worked (for /healthz)
@@ -40,27 +41,37 @@ const std::vector<CommandStep<DetectRun>>& detect_steps() {
          r.url = *url;
          return ok_status();
        }},
-      {"join the consumer group",
-       [](DetectRun& r) -> Status {
-         r.read.stream = r.options.stream;
-         r.read.group = r.options.group;
-         r.read.consumer = r.options.consumer.empty() ? host_name() + ":" + std::to_string(getpid())
-                                                      : r.options.consumer;
-         auto source = RedisStreamSource::create(*r.url, r.read);
-         if (!source) return source.error();
-         r.source = std::move(*source);
-         return ok_status();
-       }},
       {"load the detection engine",
        [](DetectRun& r) -> Status {
-         auto detection = DetectionPipeline::create(r.options.detection, r.console);
+         auto detection = DetectionPipeline::create(r.options.detection, r.console,
+                                                    ProfileHome::kShards, r.options.shards);
          if (!detection) return detection.error();
          r.detection = std::move(*detection);
          return ok_status();
        },
        [](DetectRun& r) {
-         r.console.line(r.detection->finish());  // saves profiles, delivers queued alerts
+         r.console.line(r.detection->finish());  // delivers queued alerts
          if (!r.detection->profiles_saved()) r.exit_code = 1;
+       }},
+      {"join the detectors of the stream",
+       [](DetectRun& r) -> Status {
+         r.read.stream = r.options.stream;
+         r.read.shards = r.options.shards;
+         r.read.group = r.options.group;
+         r.read.consumer = r.options.consumer.empty() ? host_name() + ":" + std::to_string(getpid())
+                                                      : r.options.consumer;
+         r.read.lease = std::chrono::milliseconds(r.options.lease_ms);
+         auto source = RedisShardSource::create(*r.url, r.read, *r.detection,
+                                                [&r](LogLevel level, const std::string& m) { r.console.log(level, m); });
+         if (!source) return source.error();
+         r.source = std::move(*source);
+         return ok_status();
+       },
+       [](DetectRun& r) {
+         // Checkpointed and handed back now, so the others take the shards over at once
+         // instead of after the lease expires.
+         if (auto s = r.source->hand_back_all(); !s)
+           r.console.warn(s.error().message + "; the shards move to the others when their leases expire");
        }},
       {"serve metrics",
        [](DetectRun& r) -> Status {
@@ -83,7 +94,7 @@ const std::vector<CommandStep<DetectRun>>& detect_steps() {
          r.consumer = std::make_unique<EventConsumer>(
              *r.source, [&r](const std::string& m) { r.console.warn(m); });
          r.consumer->add_handler(*r.detection);
-         r.console.info("Detecting from " + r.source->describe() + " as consumer " + r.read.consumer);
+         r.console.info("Detecting from " + r.source->describe() + " as " + r.read.consumer);
          std::atomic<bool> stop{false};
          std::thread stopper([&] {
            while (!stop) {

@@ -5,6 +5,7 @@
 #include "alert/console_sink.h"
 #include "alert/sink_factory.h"
 #include "core/clock.h"
+#include "transport/stream_shards.h"
 
 namespace da {
 
@@ -35,20 +36,31 @@ DetectionPipeline::DetectionPipeline(const DetectionOptions& options, Console& c
                                                     dispatcher_settings(options))),
       gate_(options.alerts.noise,
             [this](const Anomaly& a) {
-              count_alert(a);
-              dispatcher_->publish(a);  // the consumer thread: the only one that replaces it
+              if (home_ == ProfileHome::kShards && !finished_)
+                held_alerts_[shard_of(a.image_id, shards_)].push_back(a);
+              else
+                deliver(a);
             },
             [&console](const std::string& m) { console.info(m); }) {}
 
+void DetectionPipeline::deliver(const Anomaly& a) {
+  count_alert(a);
+  dispatcher_->publish(a);  // the consumer thread: the only one that replaces it
+}
+
 Result<std::unique_ptr<DetectionPipeline>> DetectionPipeline::create(
-    const DetectionOptions& options, Console& console) {
+    const DetectionOptions& options, Console& console, ProfileHome home, uint32_t shards) {
   std::unique_ptr<DetectionPipeline> p(new DetectionPipeline(options, console));
+  p->home_ = home;
+  p->shards_ = shards;
+  // The state dir holds the alert outbox either way, and the profiles unless they are in Redis.
   if (auto s = p->store_.prepare(); !s)
     return Error{s.error().message + " (set --state-dir to a writable directory)"};
   if (auto s = p->add_sinks(*p->dispatcher_, options.alerts); !s) return s.error();
   DetectionPipeline* self = p.get();
   p->detector_ = std::make_unique<Detector>(
-      detector_config(options), &p->store_, [self](const Anomaly& a) { self->gate_.offer(a); },
+      detector_config(options), home == ProfileHome::kStateDir ? &p->store_ : nullptr,
+      [self](const Anomaly& a) { self->gate_.offer(a); },
       [&console](const std::string& m) { console.tagged(m); });
   return p;
 }
@@ -144,6 +156,41 @@ void DetectionPipeline::on_capture_loss(const std::string& host, const std::stri
   const Anomaly loss = capture_loss_anomaly(host, agent, count, unix_nanoseconds());
   count_alert(loss);
   dispatcher_->publish(loss);
+}
+
+void DetectionPipeline::adopt_shard(uint32_t shard, ShardState saved) {
+  // Whatever we knew of its images is older than what was saved (another detector held it since).
+  release_shard(shard);
+  for (const auto& [image_id, bytes] : saved) {
+    auto profile = decode_profile(bytes);
+    if (!profile || profile->image_id != image_id) {
+      console_.error("the saved profile of " + image_id + " in shard " + std::to_string(shard) +
+                     " is unreadable (" + (profile ? std::string("it is another image's") : profile.error().message) +
+                     "); learning that image anew");
+      continue;
+    }
+    detector_->adopt(std::move(profile.value()));
+  }
+}
+
+ShardState DetectionPipeline::changed_state(uint32_t shard, bool everything) {
+  ShardState changed;
+  for (const ImageProfile* p : detector_->take_changed(
+           [&](const std::string& id) { return shard_of(id, shards_) == shard; }, everything))
+    changed.emplace(p->image_id, encode_profile(*p));
+  return changed;
+}
+
+void DetectionPipeline::checkpoint_committed(uint32_t shard) {
+  auto it = held_alerts_.find(shard);
+  if (it == held_alerts_.end()) return;
+  for (const auto& a : it->second) deliver(a);
+  held_alerts_.erase(it);
+}
+
+void DetectionPipeline::release_shard(uint32_t shard) {
+  held_alerts_.erase(shard);
+  detector_->forget([&](const std::string& id) { return shard_of(id, shards_) == shard; });
 }
 
 void DetectionPipeline::count_alert(const Anomaly& a) {

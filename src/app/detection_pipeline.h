@@ -16,6 +16,7 @@
 #include "app/commands.h"
 #include "core/console.h"
 #include "transport/event_consumer.h"
+#include "transport/shard_state.h"
 #include "detect/awaiting_attribution.h"
 #include "detect/detector.h"
 #include "detect/profile_store.h"
@@ -31,10 +32,16 @@ struct DetectionMetrics {
   std::vector<SinkStats> sinks;
 };
 
-class DetectionPipeline final : public EventHandler {
+// Where profiles live: the state dir (run, a lone detector), or the stream's shards in Redis
+// (detect: each detector holds some shards and their images' profiles, ShardStateKeeper).
+enum class ProfileHome { kStateDir, kShards };
+
+class DetectionPipeline final : public EventHandler, public ShardStateKeeper {
  public:
   static Result<std::unique_ptr<DetectionPipeline>> create(const DetectionOptions& options,
-                                                           Console& console);
+                                                           Console& console,
+                                                           ProfileHome home = ProfileHome::kStateDir,
+                                                           uint32_t shards = 1);
   void on_event(const SyscallEvent& event, const EventContext& context) override;
   void on_tick() override;
   void on_capture_loss(const std::string& host, const std::string& agent, uint64_t count) override;
@@ -49,6 +56,14 @@ class DetectionPipeline final : public EventHandler {
   void request_reload(const DetectionOptions& options);
   // SIGUSR1, from any thread: alert files are reopened by name before their next write.
   void reopen_files();
+
+  // ProfileHome::kShards: profiles come and go with their shard, and an alert waits until the
+  // checkpoint that covers its event is saved — a detector killed before then never sent it,
+  // and the next holder, handling the event again, does.
+  void adopt_shard(uint32_t shard, ShardState saved) override;
+  ShardState changed_state(uint32_t shard, bool everything) override;
+  void checkpoint_committed(uint32_t shard) override;
+  void release_shard(uint32_t shard) override;
 
  private:
   DetectionPipeline(const DetectionOptions& options, Console& console);
@@ -74,6 +89,11 @@ class DetectionPipeline final : public EventHandler {
   std::chrono::steady_clock::time_point snapshot_at_;
   mutable std::atomic<bool> metrics_read_{false};
   std::optional<DetectionOptions> pending_reload_;  // under metrics_mutex_
+
+  ProfileHome home_ = ProfileHome::kStateDir;
+  uint32_t shards_ = 1;
+  std::map<uint32_t, std::vector<Anomaly>> held_alerts_;  // by shard, until its checkpoint
+  void deliver(const Anomaly& a);
 };
 
 }  // namespace da

@@ -54,6 +54,15 @@ void Console::info(const std::string& text) { logger().info("{}", text); }
 void Console::warn(const std::string& text) { logger().warn("{}", text); }
 void Console::error(const std::string& text) { logger().error("{}", text); }
 
+void Console::log(LogLevel level, const std::string& text) {
+  switch (level) {
+    case LogLevel::kDebug: debug(text); break;
+    case LogLevel::kInfo: info(text); break;
+    case LogLevel::kWarning: warn(text); break;
+    case LogLevel::kError: error(text); break;
+  }
+}
+
 void Console::tagged(const std::string& text) {
   if (text.starts_with("error: "))
     error(text.substr(7));

@@ -27,6 +27,7 @@ class Console {
   void info(const std::string& text);
   void warn(const std::string& text);
   void error(const std::string& text);
+  void log(LogLevel level, const std::string& text);
   // For messages that carry their level as a prefix ("error: ...", "warning: ..."; else info),
   // as the engine's and the dispatcher's log callbacks write them.
   void tagged(const std::string& text);

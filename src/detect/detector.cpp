@@ -186,7 +186,7 @@ Detector::ImageState& Detector::find_or_load_image(const ContainerMeta& containe
         p.seeded_from = seed->image;
       }
     }
-    state->dirty = true;
+    mark_changed(*state);
     log_("learning the normal behaviour of " + p.image + " (" + p.image_id.substr(0, 19) + ")" +
          (p.seeded_from.empty() ? "" : ", starting from the profile of " + p.seeded_from));
   }
@@ -263,9 +263,50 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
   }
 }
 
+void Detector::mark_changed(ImageState& image) {
+  image.dirty = true;
+  image.changed = true;
+}
+
+std::vector<const ImageProfile*> Detector::take_changed(
+    const std::function<bool(const std::string&)>& select, bool everything) {
+  std::vector<const ImageProfile*> out;
+  for (auto& [id, image] : images_) {
+    if (!(image->changed || everything) || !select(id)) continue;
+    image->changed = false;
+    out.push_back(&image->profile);
+  }
+  return out;
+}
+
+void Detector::adopt(ImageProfile profile) {
+  const std::string id = profile.image_id;
+  auto& slot = images_[id];
+  if (!slot) slot = std::make_unique<ImageState>();
+  forget_threads_of(*slot);
+  slot->profile = std::move(profile);
+  build_models(slot->profile);
+  slot->dirty = slot->changed = false;
+  slot->last_progress = clock_();
+  log_("profile of " + slot->profile.image + " taken over: " + state_name(slot->profile.state) + ", " +
+       learning_progress_text(slot->profile, config_.learning, clock_()));
+}
+
+void Detector::forget(const std::function<bool(const std::string&)>& select) {
+  for (auto it = images_.begin(); it != images_.end();) {
+    if (!select(it->first)) {
+      ++it;
+      continue;
+    }
+    forget_threads_of(*it->second);
+    if (last_image_ == it->second.get()) last_image_ = nullptr;
+    it = images_.erase(it);
+  }
+}
+
 void Detector::note_novelty(ImageState& image, const std::string& what) {
   image.profile.last_novelty = what;
-  image.dirty = true;
+  mark_changed(image);
 }
 
 void Detector::learn(ImageState& image, ThreadState& thread, const SyscallEvent& e, bool repeat,
@@ -284,7 +325,7 @@ void Detector::learn(ImageState& image, ThreadState& thread, const SyscallEvent&
   const bool novel = !program.ngrams.count(ngram) && !program.holdout_ngrams.count(ngram);
   program.sequence_novelty.observe(novel, now);
   fit_or_hold_back(program, e.tid, ngram);
-  image.dirty = true;
+  mark_changed(image);
   if (novel) note_novelty(image, "a syscall sequence of " + program.comm);
 }
 
@@ -475,7 +516,7 @@ void Detector::stabilize(ImageState& image, const std::string& reason) {
   profile.state = ProfileState::kStable;
   profile.stable_since = clock_();
   build_models(profile);
-  image.dirty = true;
+  mark_changed(image);
   // Threads carry on with the new models from their next call.
   for (auto& [tid, thread] : threads_)
     if (thread.image == &image) {
@@ -545,7 +586,7 @@ void Detector::tick() {
         fresh.first_seen = now;
         profile = std::move(fresh);
         image.saved_mtime.reset();
-        image.dirty = true;
+        mark_changed(image);
         image.last_progress = now;
         continue;
       }

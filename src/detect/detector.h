@@ -73,13 +73,23 @@ class Detector {
   void set_threshold_floor(double floor) { config_.threshold.floor = floor; }
   // Lesser novelties of a process already reported as a new program, folded into that report.
   uint64_t anomalies_folded() const { return folded_; }
+  // Partitioned detection (several detectors, each holding some images): profiles move between
+  // detectors. The profiles `select` accepts that changed since the last call (all of them with
+  // `everything`); pointers valid until the next observe/tick.
+  std::vector<const ImageProfile*> take_changed(const std::function<bool(const std::string&)>& select,
+                                                bool everything);
+  // Takes a profile over as saved by its previous detector (replacing what we had of it).
+  void adopt(ImageProfile profile);
+  // Forgets images handed to another detector: their next events would start them anew.
+  void forget(const std::function<bool(const std::string&)>& select);
   // Test hook: the profile of an image, or null.
   const ImageProfile* profile(const std::string& image_id) const;
 
  private:
   struct ImageState {
     ImageProfile profile;
-    bool dirty = false;
+    bool dirty = false;    // not saved in the state dir yet
+    bool changed = false;  // changed since take_changed last returned it
     std::optional<std::filesystem::file_time_type> saved_mtime;  // of the file we wrote/read
     int64_t last_save = 0;
     int64_t last_progress = 0;
@@ -118,6 +128,7 @@ class Detector {
                         const ContainerMeta& container, const ImageState& image,
                         ProcessState& process, const std::vector<Resource>& resources);
   void note_novelty(ImageState& image, const std::string& what);
+  void mark_changed(ImageState& image);
   void forget_threads_of(const ImageState& image);
   void reset_thread(ThreadState& thread, ImageState& image, const ProgramKey& key);
   void save(ImageState& image);

@@ -17,6 +17,7 @@ struct TransportMessage {
   std::string id;     // backend's id (Redis stream entry id); empty in-process
   std::string bytes;  // one msgpack-encoded EventBatch, when it came from outside the process
   std::optional<EventBatch> batch;  // the batch itself, when it never left the process
+  uint32_t shard = 0;               // the stream shard it came from (stream_shards.h)
 };
 
 class BatchPublisher {

@@ -3,47 +3,21 @@
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
 
+#include <map>
+
+#include "transport/redis_command.h"
+#include "transport/stream_shards.h"
+
 namespace da {
 
 void RedisContextDeleter::operator()(redisContext* c) const { redisFree(c); }
 
 namespace {
 
-struct ReplyDeleter {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
-
-ReplyPtr command_argv(redisContext* c, const std::vector<std::string>& args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lengths;
-  for (const auto& a : args) {
-    argv.push_back(a.data());
-    lengths.push_back(a.size());
-  }
-  return ReplyPtr(static_cast<redisReply*>(
-      redisCommandArgv(c, static_cast<int>(args.size()), argv.data(), lengths.data())));
-}
-
-std::string context_error(redisContext* c) {
-  return c && c->err ? std::string(c->errstr) : std::string("no reply");
-}
-
-Status ensure_connected(RedisContextPtr& context, const RedisUrl& url) {
-  if (context && context->err == 0) return ok_status();
-  auto fresh = connect_redis(url);
-  if (!fresh) return fresh.error();
-  context = std::move(*fresh);
-  return ok_status();
-}
-
-Status ensure_group(redisContext* c, const RedisReadOptions& o) {
-  ReplyPtr r = command_argv(c, {"XGROUP", "CREATE", o.stream, o.group, "0", "MKSTREAM"});
-  if (!r) return Error{"Redis XGROUP CREATE failed: " + context_error(c)};
-  if (r->type == REDIS_REPLY_ERROR && std::string(r->str).find("BUSYGROUP") == std::string::npos)
-    return Error{"Redis XGROUP CREATE failed: " + std::string(r->str)};
-  return ok_status();
-}
+using redis::ReplyPtr;
+using redis::context_error;
+using redis::ensure_connected;
+ReplyPtr command_argv(redisContext* c, const std::vector<std::string>& args) { return redis::command(c, args); }
 
 }  // namespace
 
@@ -75,15 +49,78 @@ Result<RedisContextPtr> connect_redis(const RedisUrl& url) {
 
 Result<std::unique_ptr<RedisStreamPublisher>> RedisStreamPublisher::create(const RedisUrl& url,
                                                                            std::string stream,
-                                                                           long long max_length) {
+                                                                           long long max_length,
+                                                                           uint32_t shards) {
+  if (shards < 1 || shards > kMaxShards)
+    return Error{"the number of stream shards must be 1 to " + std::to_string(kMaxShards),
+                 ErrorCause::kInvalid};
   auto c = connect_redis(url);
   if (!c) return c.error();
   return std::unique_ptr<RedisStreamPublisher>(
-      new RedisStreamPublisher(url, std::move(stream), max_length, std::move(*c)));
+      new RedisStreamPublisher(url, std::move(stream), max_length, shards, std::move(*c)));
 }
 
 // Encoded again on a retry: retries are rare and seconds apart, and the batch stays the one copy.
-Status RedisStreamPublisher::publish(EventBatch& batch) { return publish_bytes(encode_batch(batch)); }
+Status RedisStreamPublisher::publish(EventBatch& batch) {
+  return shards_ <= 1 ? publish_bytes(encode_batch(batch)) : publish_sharded(batch);
+}
+
+Status RedisStreamPublisher::publish_sharded(const EventBatch& batch) {
+  // One part per shard the batch touches; each part carries the batch's host, agent, sequence
+  // and losses, and the metadata of its own containers only.
+  std::map<uint32_t, EventBatch> parts;
+  for (const auto& e : batch.events) {
+    auto meta = batch.containers.find(e.container_id);
+    const std::string_view image =
+        meta == batch.containers.end() ? std::string_view() : std::string_view(meta->second.image_id);
+    EventBatch& part = parts[shard_of(image, shards_)];
+    if (part.events.empty()) {
+      part.host = batch.host;
+      part.agent_id = batch.agent_id;
+      part.sequence = batch.sequence;
+      part.lost = batch.lost;
+    }
+    part.events.push_back(e);
+    if (meta != batch.containers.end()) part.containers.insert(*meta);
+  }
+  if (parts.empty()) parts[0] = EventBatch{batch.host, batch.agent_id, batch.sequence, {}, {}, batch.lost};
+  if (auto s = ensure_connected(context_, url_); !s) return s;
+  // Pipelined: MULTI, one XADD per part, EXEC; only EXEC's answer says whether they were added.
+  const std::string max_length = std::to_string(max_length_);
+  std::vector<std::vector<std::string>> commands{{"MULTI"}};
+  for (const auto& [shard, part] : parts)
+    commands.push_back({"XADD", shard_stream(stream_, shard, shards_), "MAXLEN", "~", max_length,
+                        "*", "batch", encode_batch(part)});
+  commands.push_back({"EXEC"});
+  for (const auto& args : commands) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lengths;
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lengths.push_back(a.size());
+    }
+    redisAppendCommandArgv(context_.get(), static_cast<int>(args.size()), argv.data(), lengths.data());
+  }
+  ReplyPtr exec;
+  for (size_t i = 0; i < commands.size(); ++i) {
+    void* reply = nullptr;
+    if (redisGetReply(context_.get(), &reply) != REDIS_OK) {
+      std::string why = context_error(context_.get());
+      context_.reset();
+      return Error{"Redis MULTI/XADD to the shards of " + stream_ + " failed: " + why};
+    }
+    ReplyPtr r(static_cast<redisReply*>(reply));
+    if (i == commands.size() - 1) exec = std::move(r);
+  }
+  if (exec->type == REDIS_REPLY_ERROR)
+    return Error{"Redis XADD to the shards of " + stream_ + " failed: " + std::string(exec->str)};
+  if (exec->type != REDIS_REPLY_ARRAY)
+    return Error{"Redis EXEC did not add the batch to the shards of " + stream_};
+  for (size_t i = 0; i < exec->elements; ++i)
+    if (exec->element[i]->type == REDIS_REPLY_ERROR)
+      return Error{"Redis XADD failed: " + std::string(exec->element[i]->str)};
+  return ok_status();
+}
 
 Status RedisStreamPublisher::publish_bytes(const std::string& bytes) {
   if (auto s = ensure_connected(context_, url_); !s) return s;
@@ -100,6 +137,8 @@ Status RedisStreamPublisher::publish_bytes(const std::string& bytes) {
 }
 
 std::string RedisStreamPublisher::describe() const {
+  if (shards_ > 1)
+    return "Redis stream " + stream_ + " in " + std::to_string(shards_) + " shards at " + url_.redacted();
   return "Redis stream " + stream_ + " at " + url_.redacted();
 }
 
@@ -107,9 +146,7 @@ Result<std::unique_ptr<RedisStreamSource>> RedisStreamSource::create(const Redis
                                                                      RedisReadOptions options) {
   auto c = connect_redis(url);
   if (!c) return c.error();
-  if (!options.group.empty()) {
-    if (auto s = ensure_group(c->get(), options); !s) return s.error();
-  } else if (options.start_id == "$") {
+  if (options.start_id == "$") {
     // Pin "$" to the current last entry once: a later XREAD with "$" would skip entries
     // added between two reads.
     ReplyPtr r = command_argv(c->get(), {"XREVRANGE", options.stream, "+", "-", "COUNT", "1"});
@@ -127,29 +164,14 @@ Result<std::vector<TransportMessage>> RedisStreamSource::poll(std::chrono::milli
   if (auto s = ensure_connected(context_, url_); !s) return s.error();
   const std::string block = std::to_string(std::max<long long>(1, timeout.count()));
   const std::string count = std::to_string(options_.count_per_read);
-  ReplyPtr r =
-      options_.group.empty()
-          ? command_argv(context_.get(), {"XREAD", "COUNT", count, "BLOCK", block, "STREAMS",
-                                          options_.stream, last_id_})
-          : command_argv(context_.get(), {"XREADGROUP", "GROUP", options_.group,
-                                          options_.consumer, "COUNT", count, "BLOCK", block,
-                                          "STREAMS", options_.stream, ">"});
+  ReplyPtr r = command_argv(context_.get(), {"XREAD", "COUNT", count, "BLOCK", block, "STREAMS",
+                                             options_.stream, last_id_});
   if (!r) {
     std::string why = context_error(context_.get());
     context_.reset();
     return Error{"Redis read from " + options_.stream + " failed: " + why};
   }
-  if (r->type == REDIS_REPLY_ERROR) {
-    const std::string why(r->str, r->len);
-    // A Redis restarted without persistence has lost the group: create it again, or every
-    // later read fails the same way and new entries are never read.
-    if (!options_.group.empty() && why.rfind("NOGROUP", 0) == 0) {
-      if (auto s = ensure_group(context_.get(), options_); !s) return s.error();
-      return Error{"Redis lost the consumer group " + options_.group + " (restarted without " +
-                   "persistence?); created it again, reading on"};
-    }
-    return Error{"Redis read failed: " + why};
-  }
+  if (r->type == REDIS_REPLY_ERROR) return Error{"Redis read failed: " + std::string(r->str, r->len)};
   std::vector<TransportMessage> out;
   if (r->type == REDIS_REPLY_NIL) return out;  // timed out
   // Reply: [[stream, [[id, [field, value, ...]], ...]]]
@@ -178,20 +200,8 @@ Result<std::vector<TransportMessage>> RedisStreamSource::poll(std::chrono::milli
   return out;
 }
 
-Status RedisStreamSource::acknowledge(const std::vector<TransportMessage>& messages) {
-  if (options_.group.empty() || messages.empty()) return ok_status();
-  if (auto s = ensure_connected(context_, url_); !s) return s;
-  std::vector<std::string> args{"XACK", options_.stream, options_.group};
-  for (const auto& m : messages) args.push_back(m.id);
-  ReplyPtr r = command_argv(context_.get(), args);
-  if (!r || r->type == REDIS_REPLY_ERROR)
-    return Error{"Redis XACK failed: " + (r ? std::string(r->str) : context_error(context_.get()))};
-  return ok_status();
-}
-
 std::string RedisStreamSource::describe() const {
-  return "Redis stream " + options_.stream + " at " + url_.redacted() +
-         (options_.group.empty() ? "" : " (group " + options_.group + ")");
+  return "Redis stream " + options_.stream + " at " + url_.redacted();
 }
 
 }  // namespace da

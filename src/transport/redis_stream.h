@@ -1,6 +1,8 @@
 #pragma once
 // Redis Streams transport: each batch is one stream entry (field "batch", msgpack bytes), added
-// with XADD and a bounded MAXLEN so an absent consumer cannot fill Redis's memory.
+// with XADD and a bounded MAXLEN so an absent consumer cannot fill Redis's memory. With several
+// shards (stream_shards.h) a batch is split by image, and its parts are added in one MULTI/EXEC:
+// all or none, so a retry never adds a part twice.
 #include <memory>
 #include <string>
 
@@ -29,37 +31,39 @@ class RedisStreamPublisher final : public BatchPublisher {
  public:
   static Result<std::unique_ptr<RedisStreamPublisher>> create(const RedisUrl& url,
                                                               std::string stream,
-                                                              long long max_length);
+                                                              long long max_length,
+                                                              uint32_t shards = 1);
   Status publish(EventBatch& batch) override;
   std::string describe() const override;
 
  private:
   Status publish_bytes(const std::string& bytes);
-  RedisStreamPublisher(RedisUrl url, std::string stream, long long max_length, RedisContextPtr c)
+  Status publish_sharded(const EventBatch& batch);
+  RedisStreamPublisher(RedisUrl url, std::string stream, long long max_length, uint32_t shards,
+                       RedisContextPtr c)
       : url_(std::move(url)), stream_(std::move(stream)), max_length_(max_length),
-        context_(std::move(c)) {}
+        shards_(shards), context_(std::move(c)) {}
   RedisUrl url_;
   std::string stream_;
   long long max_length_;
+  uint32_t shards_;
   RedisContextPtr context_;  // reconnected lazily after a failure
 };
 
 struct RedisReadOptions {
   std::string stream = kDefaultStream;
-  // Plain reader: the entry id to start after ("0" = from the beginning, "$" = only new ones).
+  // The entry id to start after ("0" = from the beginning, "$" = only new ones).
   std::string start_id = "$";
-  // Consumer group: when set, XREADGROUP shares the stream between detectors and XACKs.
-  std::string group;
-  std::string consumer;
   int count_per_read = 64;
 };
 
+// A plain reader of one stream (dump, and run reading its own events back). Detectors share a
+// stream through redis_shard_source.h instead.
 class RedisStreamSource final : public BatchSource {
  public:
   static Result<std::unique_ptr<RedisStreamSource>> create(const RedisUrl& url,
                                                            RedisReadOptions options);
   Result<std::vector<TransportMessage>> poll(std::chrono::milliseconds timeout) override;
-  Status acknowledge(const std::vector<TransportMessage>& messages) override;
   std::string describe() const override;
 
  private:

@@ -12,24 +12,11 @@
 
 using namespace std::chrono_literals;
 using e2e::sh;
+using e2e::read_alerts;
+using e2e::TempDir;
 using e2e::trim;
 
 namespace {
-
-// The alert file's lines are Falco-compatible (time, rule, priority, output, output_fields...);
-// our own fields are inside output_fields.
-std::vector<nlohmann::json> read_alerts(const std::string& path) {
-  std::vector<nlohmann::json> alerts;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << "not JSON: " << line;
-    if (j.is_discarded()) continue;
-    EXPECT_TRUE(j.contains("rule") && j.contains("priority") && j.contains("output_fields")) << line;
-    alerts.push_back(j["output_fields"]);
-  }
-  return alerts;
-}
 
 // Waits until an alert satisfying `match` is in the file.
 bool wait_for_alert(const std::string& path, const std::function<bool(const nlohmann::json&)>& match,
@@ -42,14 +29,6 @@ bool wait_for_alert(const std::string& path, const std::function<bool(const nloh
   }
   return false;
 }
-
-struct TempDir {
-  std::string path;
-  TempDir() : path(::testing::TempDir() + e2e::unique_name("da-state")) {
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 std::vector<std::string> agent_argv(const std::string& state_dir, const std::string& alerts) {
   return {DA_BINARY, "run", "--state-dir", state_dir, "--alert-json", alerts,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -116,5 +117,24 @@ std::vector<pid_t> container_pids(const std::string& container_id) {
 }
 
 int free_port() { return da::loopback::free_port(); }
+
+std::vector<nlohmann::json> read_alerts(const std::string& path) {
+  std::vector<nlohmann::json> alerts;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    if (j.is_discarded()) continue;
+    EXPECT_TRUE(j.contains("rule") && j.contains("priority") && j.contains("output_fields")) << line;
+    alerts.push_back(j["output_fields"]);
+  }
+  return alerts;
+}
+
+TempDir::TempDir() : path(::testing::TempDir() + unique_name("da-state")) {
+  std::filesystem::create_directories(path);
+}
+
+TempDir::~TempDir() { std::filesystem::remove_all(path); }
 
 }  // namespace e2e

@@ -2,6 +2,7 @@
 // Helpers for end-to-end tests: the services come from tests/harness/run-e2e.sh through the
 // environment; commands run for real (docker CLI, the agent binary).
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sys/types.h>
 
 #include <chrono>
@@ -33,6 +34,17 @@ struct Shell {
 Shell sh(const std::string& command);
 std::string trim(std::string s);
 std::string unique_name(const std::string& prefix);
+// An alert file's lines (Falco-compatible: time, rule, priority, output, output_fields...),
+// as their output_fields, where our own fields are.
+std::vector<nlohmann::json> read_alerts(const std::string& path);
+
+// A directory under the test temp dir, removed with everything in it at scope exit.
+struct TempDir {
+  std::string path;
+  TempDir();
+  ~TempDir();
+};
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int free_port();
 
