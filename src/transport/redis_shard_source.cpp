@@ -21,8 +21,9 @@ if holder == ARGV[1] then redis.call('pexpire', KEYS[1], ARGV[2]) return 1 end
 if not holder then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 2 end
 return 0)";
 
+// Expires the lease at once rather than DEL: detectors need no right to delete keys.
 constexpr const char* kReleaseScript = R"(
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], 1) end
 return 0)";
 
 // The checkpoint, fenced by the lease: a holder that lost its lease (paused, cut off) cannot

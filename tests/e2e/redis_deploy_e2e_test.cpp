@@ -61,9 +61,10 @@ TEST(RedisDeployE2E, AgentAndDetectorReachAnAclRedisOnAnotherHostWithLeastPrivil
   // docs/scale.md, "Redis ACL": the users and rights the agent and the detector need.
   std::ofstream(dir + "/users.acl")
       << "user default off\n"
-      << "user da-agent on >agent-secret resetkeys %W~docker-anomalies:* -@all +xadd\n"
+      << "user da-agent on >agent-secret resetkeys %W~docker-anomalies:* -@all +xadd +multi +exec\n"
       << "user da-detector on >detector-secret resetkeys ~docker-anomalies:* -@all +xreadgroup +xack "
-         "+xgroup|create +xautoclaim +xpending\n";
+         "+xgroup|create +xautoclaim +time +zadd +zremrangebyscore +zcard +zrem +get +set +pexpire "
+         "+hgetall +hset +eval\n";
   e2e::Process redis({"/usr/sbin/ip", "netns", "exec", other.ns, "/usr/bin/redis-server", "--bind", other.peer_ip,
                       "--port", "6379", "--aclfile", dir + "/users.acl", "--save", "", "--appendonly", "no", "--dir",
                       dir});
@@ -86,16 +87,19 @@ TEST(RedisDeployE2E, AgentAndDetectorReachAnAclRedisOnAnotherHostWithLeastPrivil
             std::string::npos)
       << "a detector cannot forge events";
   EXPECT_NE(redis_cli(other.peer_ip, "da-detector", "detector-secret", "FLUSHALL").find("NOPERM"), std::string::npos);
+  EXPECT_NE(redis_cli(other.peer_ip, "da-detector", "detector-secret", "DEL " + stream).find("NOPERM"), std::string::npos)
+      << "a detector cannot delete the events";
 
   for (const auto& [file, line] : {std::pair{"agent.cred", "da-agent:agent-secret"}, {"detector.cred", "da-detector:detector-secret"}}) {
     std::ofstream(dir + "/" + file) << line << "\n";
     ::chmod((dir + "/" + file).c_str(), 0600);
   }
   const std::string url = "redis://" + other.peer_ip + ":6379";
+  // Two shards: the agent adds a batch's parts in one MULTI/EXEC, the detector holds leases.
   e2e::Process detector({DA_BINARY, "detect", "--redis", url, "--redis-credentials", dir + "/detector.cred",
-                         "--state-dir", dir + "/state", "--learn-min-seconds", "3600"});
+                         "--shards", "2", "--state-dir", dir + "/state", "--learn-min-seconds", "3600"});
   ASSERT_TRUE(detector.wait_for_output("Detecting from Redis stream " + stream, 15s)) << detector.output();
-  e2e::Process agent({DA_BINARY, "agent", "--redis", url, "--redis-credentials", dir + "/agent.cred"});
+  e2e::Process agent({DA_BINARY, "agent", "--redis", url, "--redis-credentials", dir + "/agent.cred", "--shards", "2"});
   ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 15s)) << agent.output();
   const std::string name = e2e::unique_name("acl");
   auto run = sh("docker run -d --network none --name " + name + " " + e2e::image() +

@@ -23,6 +23,7 @@
 #include "transport/batch_shipper.h"
 #include "transport/event_consumer.h"
 #include "transport/inprocess_queue.h"
+#include "transport/stream_shards.h"
 
 namespace da {
 namespace {
@@ -190,6 +191,93 @@ TEST_F(PipelineTest, EventsThatArriveBeforeTheirContainerIsKnownAreJudgedOnceItI
   for (const auto& a : o.alerts) shell |= a["kind"] == "program" && a["subject"] == "/bin/sh";
   EXPECT_TRUE(shell) << "the held calls were not judged\n" << o.summary;
   EXPECT_EQ(o.summary.find("never identified"), std::string::npos) << o.summary;
+}
+
+// Partitioned detection (detect with shards): a shard's profiles arrive with it, and its alerts
+// wait for the checkpoint that covers their events — a detector that loses the shard first
+// drops them, since the next holder handles those events again.
+class ShardedPipelineTest : public PipelineTest {
+ protected:
+  static constexpr uint32_t kShards = 4;
+  const uint32_t shard_ = shard_of(kWeb.image_id, kShards);
+
+  ShardState saved_web_profile() {
+    learn_stable_profile();
+    auto profile = ProfileStore(options_.state_dir).load(kWeb.image_id);
+    EXPECT_TRUE(profile && *profile);
+    return {{kWeb.image_id, encode_profile(profile->value())}};
+  }
+  void feed_attack(DetectionPipeline& p) {
+    std::vector<SyscallEvent> events;
+    attack(events, unix_seconds());
+    for (const auto& e : events) p.on_event(e, EventContext{"host1", kWeb});
+    p.on_tick();
+  }
+  size_t alerts_written() {
+    std::ifstream in(options_.alerts.json_file);
+    size_t n = 0;
+    for (std::string line; std::getline(in, line);) ++n;
+    return n;
+  }
+};
+
+TEST_F(ShardedPipelineTest, AlertsLeaveOnlyOnceTheirCheckpointIsSaved) {
+  ShardState saved = saved_web_profile();
+  Console console;
+  auto p = DetectionPipeline::create(options_, console, ProfileHome::kShards, kShards);
+  ASSERT_TRUE(p);
+  (*p)->adopt_shard(shard_, std::move(saved));
+  EXPECT_TRUE((*p)->changed_state(shard_, false).empty()) << "just adopted: nothing to save";
+  EXPECT_EQ((*p)->changed_state(shard_, true).count(kWeb.image_id), 1u);
+  feed_attack(**p);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(alerts_written(), 0u) << "held until the checkpoint";
+  (*p)->checkpoint_committed(shard_);
+  (*p)->finish();
+  EXPECT_GT(alerts_written(), 0u);
+}
+
+TEST_F(ShardedPipelineTest, ALostShardDropsItsHeldAlertsAndForgetsItsProfiles) {
+  ShardState saved = saved_web_profile();
+  Console console;
+  auto p = DetectionPipeline::create(options_, console, ProfileHome::kShards, kShards);
+  ASSERT_TRUE(p);
+  (*p)->adopt_shard(shard_, std::move(saved));
+  feed_attack(**p);
+  (*p)->release_shard(shard_);
+  EXPECT_TRUE((*p)->changed_state(shard_, true).empty()) << "its profiles are forgotten";
+  (*p)->checkpoint_committed(shard_);
+  (*p)->finish();
+  EXPECT_EQ(alerts_written(), 0u) << "the next holder reports them";
+}
+
+TEST_F(ShardedPipelineTest, AnUnreadableSavedProfileIsLearnedAnewNotACrash) {
+  Console console;
+  auto p = DetectionPipeline::create(options_, console, ProfileHome::kShards, kShards);
+  ASSERT_TRUE(p);
+  (*p)->adopt_shard(shard_, {{kWeb.image_id, "not a profile"}, {"sha256:other", ""}});
+  EXPECT_TRUE((*p)->changed_state(shard_, true).empty());
+  feed_attack(**p);  // a new image: learning starts
+  EXPECT_EQ((*p)->changed_state(shard_, false).count(kWeb.image_id), 1u);
+}
+
+TEST(StreamShards, AnImageAlwaysMapsToTheSameShardAndImagesSpreadEvenly) {
+  // Agents and detectors on different hosts and builds must agree: a fixed value, not std::hash.
+  // Changing these values re-routes every image of a running fleet: a wire-format change.
+  EXPECT_EQ(shard_of("sha256:aaaa0000000000000000000000000000", 16), 3u);
+  EXPECT_EQ(shard_of("sha256:bbbb", 1024), 301u);
+  EXPECT_EQ(shard_of("", 16), 0u) << "host commands";
+  EXPECT_EQ(shard_of("sha256:x", 1), 0u);
+  // Ids that differ in one hex digit (as the loadgen's do) still spread over a power of two.
+  std::vector<int> per_shard(8);
+  for (int i = 0; i < 800; ++i) {
+    char id[80];
+    std::snprintf(id, sizeof id, "sha256:%064x", i);
+    ++per_shard[shard_of(id, 8)];
+  }
+  for (int n : per_shard) EXPECT_TRUE(n > 60 && n < 140) << n;
+  EXPECT_EQ(shard_stream("s", 0, 1), "s") << "one shard is the stream itself";
+  EXPECT_EQ(shard_stream("s", 3, 8), "s:3");
 }
 
 TEST_F(PipelineTest, CallsOfAContainerNeverIdentifiedAreCountedNotJudged) {
