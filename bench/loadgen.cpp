@@ -6,8 +6,9 @@
 // each container's two threads cycle openat/read/close/write over eight files (never the same
 // call twice in a row, so a learned profile counts exactly one call per event — the e2e tests
 // check "nothing lost, nothing twice" on that count). --novel adds, at the end, files no
-// profile has seen. --recording replays a recording (`run --print-syscalls` JSON lines)
-// instead, each agent sending it as containers of its own.
+// profile has seen; --novel-every spreads such files through the run (alert latency).
+// --recording replays a recording (`run --print-syscalls` JSON lines) instead: every container
+// of every agent runs it, with threads of its own.
 #include <sys/syscall.h>
 
 #include <CLI/CLI.hpp>
@@ -36,6 +37,7 @@ struct Options {
   uint64_t events = 10000;  // per container (synthetic), or passes over the recording
   double rate = 0;          // events/s over all agents; 0: as fast as Redis takes them
   int novel = 0;            // novel files per container at the end
+  uint64_t novel_every = 0; // also, one novel file in one container every this many events
   size_t batch = 256;
   long long max_length = 1000000;
 };
@@ -53,11 +55,16 @@ struct Container {
   int32_t pid;
 };
 
+// Events carry the time they are sent, so a detector's alerts show end-to-end latency.
+uint64_t now_ns() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
 SyscallEvent call(const Container& c, int32_t tid, int nr, std::vector<ArgValue> args, int64_t ret) {
   SyscallEvent e;
-  e.timestamp_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                             std::chrono::system_clock::now().time_since_epoch())
-                                             .count());
+  e.timestamp_ns = now_ns();
   e.container_id = c.id;
   e.pid = c.pid;
   e.tid = tid;
@@ -143,24 +150,41 @@ void run_agent(const Options& o, const RedisUrl& url, int agent, const std::vect
     batch.events.push_back(std::move(e));
     return batch.events.size() < o.batch || flush();
   };
+  // A file no profile has seen, opened by a process of its own (an alert each: a process's
+  // lesser novelties are folded into its first alert).
+  uint64_t sent = 0, novel_sent = 0;
+  auto maybe_novel = [&]() -> bool {
+    if (!o.novel_every || ++sent % o.novel_every) return true;
+    const Container& c = containers[novel_sent % containers.size()];
+    SyscallEvent e = call(c, c.pid + 5 + static_cast<int32_t>(novel_sent % 4), SYS_openat,
+                          {int64_t{-100}, "/srv/secret" + std::to_string(novel_sent) + "/key", int64_t{0}, uint64_t{0}}, 3);
+    e.pid = e.tid = c.pid + 1000000 + static_cast<int32_t>(novel_sent);
+    ++novel_sent;
+    return add(std::move(e), c);
+  };
   if (!recording.empty()) {
+    // Every container runs the recording, interleaved in runs of 32 calls as capture delivers
+    // them, each with threads of its own.
     for (uint64_t pass = 0; pass < o.events; ++pass)
-      for (const auto& recorded : recording) {
-        // The recording's container (or, for a host command, its program) is the image.
-        const std::string key = recorded.container_id.empty() ? recorded.exe : recorded.container_id;
-        const size_t image = std::hash<std::string>{}(key) % containers.size();
-        SyscallEvent e = recorded;
-        e.container_id = containers[image].id;
-        e.pid += agent * 4194304 / 64;  // distinct threads per agent
-        e.tid += agent * 4194304 / 64;
-        if (!add(std::move(e), containers[image])) return;
-      }
+      for (size_t k = 0; k < recording.size(); k += 32)
+        for (size_t i = 0; i < containers.size(); ++i) {
+          const int32_t offset = static_cast<int32_t>((agent * containers.size() + i + 1) * 32768);
+          for (size_t j = k; j < std::min(recording.size(), k + 32); ++j) {
+            SyscallEvent e = recording[j];
+            e.timestamp_ns = now_ns();
+            e.container_id = containers[i].id;
+            e.pid += offset;
+            e.tid += offset;
+            e.ppid += offset;
+            if (!add(std::move(e), containers[i]) || !maybe_novel()) return;
+          }
+        }
   } else {
     // Interleaved in runs of 32 calls per container, as capture delivers them.
     for (uint64_t k = 0; k < o.events; k += 32)
       for (const auto& c : containers)
         for (uint64_t j = k; j < std::min(o.events, k + 32); ++j)
-          if (!add(workload_call(c, static_cast<int>(j % 2), j / 2), c)) return;
+          if (!add(workload_call(c, static_cast<int>(j % 2), j / 2), c) || !maybe_novel()) return;
     for (int n = 0; n < o.novel; ++n)
       for (const auto& c : containers)
         if (!add(call(c, c.pid, SYS_openat,
@@ -183,6 +207,8 @@ int main(int argc, char** argv) {
   app.add_option("--events", o.events, "events per container (synthetic), or passes over --recording")->default_val(o.events);
   app.add_option("--rate", o.rate, "events/s over all agents (0: as fast as possible)")->default_val(o.rate);
   app.add_option("--novel", o.novel, "at the end, this many files per container no profile has seen")->default_val(o.novel);
+  app.add_option("--novel-every", o.novel_every, "also one such file, in one container, every N events (alert latency)")
+      ->default_val(o.novel_every);
   app.add_option("--batch-size", o.batch, "events per batch")->default_val(o.batch);
   app.add_option("--stream-maxlen", o.max_length, "entries kept per shard")->default_val(o.max_length);
   app.add_option("--recording", o.recording, "JSON lines of events to replay instead of the synthetic workload");

@@ -62,6 +62,7 @@ class DetectionPipeline final : public EventHandler, public ShardStateKeeper {
   // and the next holder, handling the event again, does.
   void adopt_shard(uint32_t shard, ShardState saved) override;
   ShardState changed_state(uint32_t shard, bool everything) override;
+  bool awaits_checkpoint(uint32_t shard) const override { return held_alerts_.count(shard) > 0; }
   void checkpoint_committed(uint32_t shard) override;
   void release_shard(uint32_t shard) override;
 

@@ -355,8 +355,16 @@ Result<std::vector<TransportMessage>> RedisShardSource::poll(std::chrono::millis
     if (auto s = maintain(); !s) return s.error();
   }
   if (now - last_checkpoint_ >= options_.checkpoint) {
-    last_checkpoint_ = now;
+    last_checkpoint_ = last_urgent_ = now;
     if (auto s = checkpoint_all(); !s) return s.error();
+  } else if (now - last_urgent_ >= options_.urgent_checkpoint) {
+    // Alerts wait for their checkpoint: a held one should not wait for the regular interval.
+    last_urgent_ = now;
+    for (auto it = held_.begin(); it != held_.end();) {
+      Shard& shard = (it++)->second;
+      if (keeper_.awaits_checkpoint(shard.index))
+        if (auto s = checkpoint(shard); !s) return s.error();
+    }
   }
   if (held_.empty()) {  // a standby: every shard is held by another detector
     std::this_thread::sleep_for(std::min(timeout, options_.lease / 4));
@@ -364,7 +372,10 @@ Result<std::vector<TransportMessage>> RedisShardSource::poll(std::chrono::millis
   }
   for (auto& [k, shard] : held_)
     if (shard.recovering) return read_claimed(shard);
-  return read_new(std::min(timeout, options_.checkpoint));
+  // With an alert held, wake up in time for its checkpoint even if no entry comes.
+  bool waiting = false;
+  for (const auto& [k, shard] : held_) waiting |= keeper_.awaits_checkpoint(k);
+  return read_new(std::min(timeout, waiting ? options_.urgent_checkpoint : options_.checkpoint));
 }
 
 }  // namespace da

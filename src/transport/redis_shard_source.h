@@ -33,6 +33,8 @@ struct ShardedReadOptions {
   std::string consumer;  // this detector: the lease holder's name and the group consumer
   std::chrono::milliseconds lease{10000};      // a dead holder's shards move after this
   std::chrono::milliseconds checkpoint{1000};  // how often handled entries are made durable
+  // ...and how soon when something waits for it (an alert is held until its checkpoint).
+  std::chrono::milliseconds urgent_checkpoint{20};
   int count_per_read = 64;
 };
 
@@ -92,7 +94,7 @@ class RedisShardSource final : public BatchSource {
   Log log_;
   std::map<uint32_t, Shard> held_;
   std::map<std::string, uint32_t> shard_by_stream_;
-  std::chrono::steady_clock::time_point last_maintain_{}, last_checkpoint_{};
+  std::chrono::steady_clock::time_point last_maintain_{}, last_checkpoint_{}, last_urgent_{};
   mutable std::mutex stats_mutex_;  // stats() is read by the metrics thread
   ShardSourceStats stats_;
 };

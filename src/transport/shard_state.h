@@ -20,6 +20,9 @@ class ShardStateKeeper {
   // `everything`): saved with the checkpoint, in one atomic step with the position up to which
   // events were handled.
   virtual ShardState changed_state(uint32_t shard, bool everything) = 0;
+  // Something waits for the shard's next checkpoint (an alert): checkpointed soon, not at the
+  // regular interval.
+  virtual bool awaits_checkpoint(uint32_t shard) const = 0;
   // The checkpoint holds everything handled up to now: what was held back until it is durable
   // (alerts) may leave.
   virtual void checkpoint_committed(uint32_t shard) = 0;
