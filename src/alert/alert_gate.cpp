@@ -14,20 +14,22 @@ AlertGate::AlertGate(NoiseSettings settings, Publish publish, Log log, Clock clo
 
 void AlertGate::offer(const Anomaly& a) {
   const int64_t now = clock_();
+  const std::string& scope = settings_.per_image ? a.image_id : a.container_id;
   if (settings_.window_seconds > 0) {
-    auto key = std::make_tuple(a.container_id, static_cast<int>(a.kind), a.subject);
+    auto key = std::make_tuple(scope, static_cast<int>(a.kind), a.subject);
     auto it = windows_.find(key);
     if (it != windows_.end() && now - it->second.opened < settings_.window_seconds) {
       ++it->second.repeats;
       it->second.last = a;
+      it->second.hosts.insert(a.host);
       ++aggregated_;
       return;
     }
     if (it != windows_.end()) close(it->second);
-    windows_[key] = Window{now, 0, a};
+    windows_[key] = Window{now, 0, a, {a.host}};
   }
   if (settings_.rate_per_minute > 0 && a.severity != Severity::kHigh) {
-    Bucket& b = buckets_[a.container_id];
+    Bucket& b = buckets_[scope];
     if (b.refilled == 0) b.tokens = settings_.rate_per_minute, b.refilled = now;
     b.tokens = std::min<double>(settings_.rate_per_minute,
                                 b.tokens + (now - b.refilled) * settings_.rate_per_minute / 60.0);
@@ -47,7 +49,13 @@ void AlertGate::close(Window& w) {
   Anomaly follow_up = w.last;
   follow_up.count = w.repeats;
   follow_up.explanation = "repeated " + std::to_string(w.repeats) + " more times within " +
-                          std::to_string(settings_.window_seconds) + " s: " + w.last.explanation;
+                          std::to_string(settings_.window_seconds) + " s";
+  if (settings_.per_image) {
+    std::string hosts;
+    for (const auto& h : w.hosts) hosts += (hosts.empty() ? "" : ", ") + h;
+    follow_up.explanation += " on " + std::to_string(w.hosts.size()) + (w.hosts.size() == 1 ? " host (" : " hosts (") + hosts + ")";
+  }
+  follow_up.explanation += ": " + w.last.explanation;
   w.repeats = 0;
   publish_(follow_up);  // an aggregate is the report of what was held back: never rate-limited
 }
@@ -67,12 +75,16 @@ void AlertGate::tick() {
   if (now % 60 == 0) {
     for (auto& [container, bucket] : buckets_) {
       if (!bucket.held_back) continue;
-      log_("rate limit: " + std::to_string(bucket.held_back) + " medium/low alerts of container " +
-           short_id(container) + " held back in the last minute (alerts.noise.rate_per_minute = " +
+      log_("rate limit: " + std::to_string(bucket.held_back) + " medium/low alerts of " +
+           scope_name(container) + " held back in the last minute (alerts.noise.rate_per_minute = " +
            std::to_string(settings_.rate_per_minute) + ")");
       bucket.held_back = 0;
     }
   }
+}
+
+std::string AlertGate::scope_name(const std::string& scope) const {
+  return settings_.per_image ? "image " + scope.substr(0, 19) : "container " + short_id(scope);
 }
 
 void AlertGate::flush() {
@@ -80,8 +92,8 @@ void AlertGate::flush() {
   windows_.clear();
   for (auto& [container, bucket] : buckets_)
     if (bucket.held_back)
-      log_("rate limit: " + std::to_string(bucket.held_back) + " medium/low alerts of container " +
-           short_id(container) + " were held back");
+      log_("rate limit: " + std::to_string(bucket.held_back) + " medium/low alerts of " +
+           scope_name(container) + " were held back");
 }
 
 }  // namespace da

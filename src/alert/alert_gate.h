@@ -5,10 +5,13 @@
 //   when the window closes;
 // - each container gets `rate_per_minute` alerts; beyond that medium/low alerts are held back and
 //   counted (high severity is never suppressed).
-// Every suppressed or aggregated alert is counted, logged and in the exit summary.
+// Every suppressed or aggregated alert is counted, logged and in the exit summary. The fleet's
+// dispatcher (NoiseSettings::per_image) keys both by image instead: one incident per image,
+// whichever host and container it happens in.
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 
@@ -41,6 +44,7 @@ class AlertGate {
     int64_t opened = 0;
     uint64_t repeats = 0;  // after the first, not yet reported
     Anomaly last;
+    std::set<std::string> hosts;  // per_image: where it was seen
   };
   struct Bucket {
     double tokens = 0;
@@ -48,6 +52,7 @@ class AlertGate {
     uint64_t held_back = 0;  // since the last report
   };
   void close(Window& window);
+  std::string scope_name(const std::string& scope) const;  // "container 0f3e…" / "image sha256:…"
 
   NoiseSettings settings_;
   Publish publish_;

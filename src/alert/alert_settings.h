@@ -32,6 +32,15 @@ struct SyslogSettings {
 struct NoiseSettings {
   int window_seconds = 300;  // the same anomaly in the same container within it: one alert + count
   int rate_per_minute = 20;  // per container; high severity is never rate-limited
+  // The fleet's dispatcher (edge mode): the same anomaly of the same image on any host is one
+  // incident, and the rate applies per image.
+  bool per_image = false;
+};
+
+// Edge mode: alerts also go to the fleet's alert stream in Redis, for one dispatcher.
+struct FleetAlertSettings {
+  std::string redis_url;    // "" off
+  std::string credentials;  // as --redis-credentials
 };
 
 struct AlertSettings {
@@ -41,6 +50,7 @@ struct AlertSettings {
   WebhookSettings webhook;
   SyslogSettings syslog;
   NoiseSettings noise;
+  FleetAlertSettings fleet;
   size_t outbox_limit = 10000;  // alerts kept on disk per sink while it cannot deliver
 };
 

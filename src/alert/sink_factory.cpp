@@ -1,6 +1,7 @@
 #include "alert/sink_factory.h"
 
 #include "alert/email_sink.h"
+#include "alert/fleet_alert_sink.h"
 #include "alert/json_lines_sink.h"
 #include "alert/syslog_sink.h"
 #include "alert/webhook_sink.h"
@@ -28,6 +29,11 @@ Result<std::vector<std::unique_ptr<AlertSink>>> make_alert_sinks(const AlertSett
   }
   if (!s.syslog.target.empty()) {
     auto sink = SyslogSink::create(s.syslog);
+    if (!sink) return sink.error();
+    sinks.push_back(std::move(*sink));
+  }
+  if (!s.fleet.redis_url.empty()) {
+    auto sink = FleetAlertSink::create(s.fleet);
     if (!sink) return sink.error();
     sinks.push_back(std::move(*sink));
   }

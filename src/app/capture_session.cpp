@@ -86,7 +86,9 @@ Result<std::unique_ptr<CaptureSession>> CaptureSession::create(const CaptureOpti
       source = s->redis_source_.get();
     }
   }
-  s->shipper_ = std::make_unique<BatchShipper>(s->channel_, *publisher, host_name(),
+  // In a fleet, this host goes by its node name, in its alerts too.
+  s->shipper_ = std::make_unique<BatchShipper>(s->channel_, *publisher,
+                                               options.fleet_node.empty() ? host_name() : options.fleet_node,
                                                new_agent_id(), warn);
   CaptureSession* session = s.get();
   // Read from the value report_losses() refreshes every second: asking a backend for its stats
@@ -106,6 +108,15 @@ Result<std::unique_ptr<CaptureSession>> CaptureSession::create(const CaptureOpti
       if (!detection) return detection.error();
       s->detection_ = std::move(*detection);
       s->consumer_->add_handler(*s->detection_);
+      if (!options.fleet_url.empty()) {
+        auto url = redis_url_with_credentials(options.fleet_url, options.redis_credentials);
+        if (!url) return Error{url.error().message, ErrorCause::kInvalid};
+        auto link = FleetLink::create(*url);
+        if (!link) return link.error();
+        console.info("Sharing learning with the " + (*link)->describe() + " as " + options.fleet_node);
+        s->detection_->share_with_fleet(std::make_unique<FleetSync>(
+            std::move(*link), options.fleet_node, std::chrono::seconds(options.fleet_sync_seconds), console));
+      }
     }
     if (options.print_syscalls) {
       s->handlers_.push_back(std::make_unique<PrintingHandler>(console));

@@ -7,6 +7,7 @@
 #include "app/config_file.h"
 #include "app/signals.h"
 #include "core/console.h"
+#include "core/host_name.h"
 
 namespace da {
 namespace {
@@ -163,6 +164,14 @@ static int parse_and_run(int argc, char** argv, Reloadable* reread) {
   auto* run = app.add_subcommand("run", "monitor every container: capture and detect (root)");
   add_capture_options(run, run_opts, true);
   run->add_flag("--print-syscalls", run_opts.print_syscalls, "print each event as a JSON line");
+  run->add_option("--fleet", run_opts.fleet_url,
+                  "edge mode: share learning with the hosts running the same images, and send alerts to "
+                  "one dispatcher, through this Redis (redis://host:port; see `fleet`)");
+  run->add_option("--fleet-node", run_opts.fleet_node, "this host's name in the fleet (default: the host name)");
+  run->add_option("--fleet-sync-seconds", run_opts.fleet_sync_seconds,
+                  "how often learning goes to the fleet and a stable fleet profile is looked for")
+      ->default_val(run_opts.fleet_sync_seconds)
+      ->check(CLI::Range(1, 3600));
   add_detection_options(run, run_opts.detection);
 
   DetectOptions detect_opts;
@@ -187,6 +196,18 @@ static int parse_and_run(int argc, char** argv, Reloadable* reread) {
   detect->add_option("--metrics", detect_opts.metrics_address,
                      "serve Prometheus /metrics and /healthz on PORT (127.0.0.1) or HOST:PORT; off by default");
   add_detection_options(detect, detect_opts.detection);
+
+  FleetOptions fleet_opts;
+  auto* fleet = app.add_subcommand(
+      "fleet", "edge mode's centre: one stable profile per image from every host's learning, and "
+               "the hosts' alerts sent once per incident");
+  fleet->add_option("--redis", fleet_opts.redis_url, "the Redis the hosts' --fleet names (required)");
+  fleet->add_option("--redis-credentials", fleet_opts.redis_credentials, "file holding the Redis password (one line, user:password or the password alone; else $DA_REDIS_USERNAME/$DA_REDIS_PASSWORD)");
+  fleet->add_option("--merge-seconds", fleet_opts.merge_seconds, "how often the hosts' learning is merged")
+      ->default_val(fleet_opts.merge_seconds)
+      ->check(CLI::Range(1, 3600));
+  fleet->add_option("--consumer", fleet_opts.consumer, "this dispatcher's name (default host:pid)");
+  add_detection_options(fleet, fleet_opts.detection);
 
   ProfilesOptions profiles_opts;
   auto* profiles = app.add_subcommand("profiles", "list, show, export, import or reset learned profiles");
@@ -278,7 +299,7 @@ static int parse_and_run(int argc, char** argv, Reloadable* reread) {
   std::string log_level = "info";
   // Every command reads the one configuration tree (eval uses none of it, but a shared -o
   // line in an operator's script must not break it).
-  for (auto* cmd : {run, agent, detect, profiles, alert_test, dump, config_check, trace, eval})
+  for (auto* cmd : {run, agent, detect, fleet, profiles, alert_test, dump, config_check, trace, eval})
     add_config_options(cmd, log_level);
   for (auto* sub : profiles->get_subcommands({})) add_config_options(sub, log_level);
   const std::string config = find_config_argument(argc, argv);
@@ -286,7 +307,7 @@ static int parse_and_run(int argc, char** argv, Reloadable* reread) {
   if (!config.empty() || !overrides.empty()) {
     auto loaded = load_config(config, overrides,
                               ConfigTargets{&run_opts, &agent_opts, &detect_opts, &profiles_opts,
-                                            &alert_test_opts, &dump_opts, &check_opts, &log_level, &trace_opts});
+                                            &alert_test_opts, &dump_opts, &check_opts, &log_level, &trace_opts, &fleet_opts});
     if (!loaded) {
       std::fprintf(stderr, "error: %s\n", loaded.error().message.c_str());
       return 2;
@@ -313,9 +334,16 @@ static int parse_and_run(int argc, char** argv, Reloadable* reread) {
     std::fprintf(stderr, "Run with --help for more information.\n");
     return 2;
   }
+  // Edge mode: alerts also go to the fleet's stream (an output like the others, reloaded with them).
+  if (!run_opts.fleet_url.empty()) {
+    run_opts.detection.alerts.fleet = {run_opts.fleet_url, run_opts.redis_credentials};
+    if (run_opts.fleet_node.empty()) run_opts.fleet_node = host_name();
+  }
+  // The fleet's dispatcher: one incident per image, whichever host (kept across SIGHUP too).
+  fleet_opts.detection.alerts.noise.per_image = true;
   if (reread) {
     reread->log_level = log_level;
-    reread->detection = *detect ? detect_opts.detection : run_opts.detection;
+    reread->detection = *detect ? detect_opts.detection : *fleet ? fleet_opts.detection : run_opts.detection;
     return -1;
   }
   set_log_level(*parse_log_level(log_level));
@@ -329,6 +357,7 @@ static int parse_and_run(int argc, char** argv, Reloadable* reread) {
   run_opts.reread = reload;
   agent_opts.reread = reload;  // the log level; an agent has no alert outputs
   detect_opts.reread = reload;
+  fleet_opts.reread = reload;
   auto needs_redis = [](const std::string& url, const char* command) {
     if (!url.empty()) return true;
     std::fprintf(stderr, "error: %s needs a Redis URL: --redis URL, `redis: {url: ...}` in --config, or -o redis.url=URL\n", command);
@@ -336,6 +365,8 @@ static int parse_and_run(int argc, char** argv, Reloadable* reread) {
   };
   if (*detect && !needs_redis(detect_opts.redis_url, "detect")) return 2;
   if (*dump && !needs_redis(dump_opts.redis_url, "dump")) return 2;
+  if (*fleet && !needs_redis(fleet_opts.redis_url, "fleet")) return 2;
+  if (*fleet) return fleet_command(fleet_opts);
   if (*run) return run_command(run_opts);
   if (*config_check) return config_check_command(check_opts);
   if (*agent) return agent_command(agent_opts);

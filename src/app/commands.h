@@ -43,6 +43,10 @@ struct CaptureOptions {
   size_t batch_size = 256;
   bool print_syscalls = false;
   bool detect = true;  // run: feed the detection engine (off for agent and trace)
+  // run: edge mode (app/fleet_sync.h): learning shared through this Redis, alerts to its stream.
+  std::string fleet_url;
+  std::string fleet_node;  // this host's name in the fleet (default: the host name)
+  long long fleet_sync_seconds = 30;
   std::string metrics_address;  // "" off; PORT (loopback) or HOST:PORT: /metrics and /healthz
   Reread reread;                // set by the command line, for SIGHUP
   DetectionOptions detection;
@@ -67,6 +71,18 @@ struct DetectOptions {
   DetectionOptions detection;
 };
 int detect_command(const DetectOptions& options);  // detector only, from a Redis stream
+
+// Edge mode's centre: merges what hosts learned into one stable profile per image, and sends
+// the hosts' alerts to the outputs once per incident.
+struct FleetOptions {
+  std::string redis_url;
+  std::string redis_credentials;
+  long long merge_seconds = 5;
+  std::string consumer;  // in the alert stream's group (default host:pid)
+  Reread reread;
+  DetectionOptions detection;
+};
+int fleet_command(const FleetOptions& options);
 
 struct ProfilesOptions {
   std::string action;  // list | show | export | import | reset | allow

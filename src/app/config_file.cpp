@@ -122,7 +122,8 @@ Status load_config(const std::string& path, const std::vector<std::string>& over
     std::vector<CaptureOptions*> captures{t.run, t.agent, t.check, t.trace};
     std::vector<DetectionOptions*> detections{t.run ? &t.run->detection : nullptr,
                                               t.detect ? &t.detect->detection : nullptr,
-                                              t.check ? &t.check->detection : nullptr};
+                                              t.check ? &t.check->detection : nullptr,
+                                              t.fleet ? &t.fleet->detection : nullptr};
     auto each_capture = [&](auto member) {
       std::vector<std::decay_t<decltype(t.run->*member)>*> out;
       for (auto* c : captures)
@@ -152,12 +153,14 @@ Status load_config(const std::string& path, const std::vector<std::string>& over
       for (auto* c : captures)
         if (c) c->redis_url = v;
       if (t.detect) t.detect->redis_url = v;
+      if (t.fleet) t.fleet->redis_url = v;
       if (t.dump) t.dump->redis_url = v;
     };
     auto set_redis_credentials = [&](const std::string& v) {
       for (auto* c : captures)
         if (c) c->redis_credentials = v;
       if (t.detect) t.detect->redis_credentials = v;
+      if (t.fleet) t.fleet->redis_credentials = v;
       if (t.dump) t.dump->redis_credentials = v;
     };
     auto set_stream = [&](const std::string& v) {
@@ -203,6 +206,21 @@ Status load_config(const std::string& path, const std::vector<std::string>& over
       metrics.check_unknown();
     } else {
       top.get<std::string>("metrics", set_metrics);
+    }
+    // fleet: {url, node, sync_seconds}: run's edge mode (app/fleet_sync.h).
+    if (top.is_map("fleet")) {
+      Section fleet = top.section("fleet");
+      fleet.get<std::string>("url", [&](const std::string& v) {
+        if (t.run) t.run->fleet_url = v;
+      });
+      fleet.get<std::string>("node", [&](const std::string& v) {
+        if (t.run) t.run->fleet_node = v;
+      });
+      fleet.get<long long>("sync_seconds", [&](long long v) {
+        if (v < 1 || v > 3600) throw ConfigError{"'fleet.sync_seconds' must be 1 to 3600"};
+        if (t.run) t.run->fleet_sync_seconds = v;
+      });
+      fleet.check_unknown();
     }
     top.get<std::string>("log_level", [&](const std::string& v) {
       if (!parse_log_level(v)) throw ConfigError{"'log_level' must be debug, info, warning or error"};

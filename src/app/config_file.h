@@ -22,6 +22,7 @@ struct ConfigTargets {
   CaptureOptions* check = nullptr;  // `config check`: what run would use
   std::string* log_level = nullptr;
   CaptureOptions* trace = nullptr;  // capture settings only (Redis, batch size)
+  FleetOptions* fleet = nullptr;    // the Redis URL and credentials, and detection settings
 };
 
 // `path` may be empty (no file), `overrides` are the -o values in order. Unknown keys, wrong

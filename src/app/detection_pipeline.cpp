@@ -138,6 +138,7 @@ void DetectionPipeline::on_tick() {
                    gone.container_id.substr(0, 12) + " came without its name and image; not checked");
   }
   detector_->tick();
+  if (fleet_) fleet_->tick(*detector_);
   gate_.tick();
   // The detector is this thread's alone: /metrics reads a copy, refreshed once a second — and
   // only once /metrics has been read, so an agent without --metrics never summarises profiles.

@@ -14,6 +14,7 @@
 #include "alert/alert_dispatcher.h"
 #include "alert/alert_gate.h"
 #include "app/commands.h"
+#include "app/fleet_sync.h"
 #include "core/console.h"
 #include "transport/event_consumer.h"
 #include "transport/shard_state.h"
@@ -57,6 +58,11 @@ class DetectionPipeline final : public EventHandler, public ShardStateKeeper {
   // SIGUSR1, from any thread: alert files are reopened by name before their next write.
   void reopen_files();
 
+  // Edge mode: learning shared with the fleet (app/fleet_sync.h), on this thread's ticks.
+  void share_with_fleet(std::unique_ptr<FleetSync> sync) { fleet_ = std::move(sync); }
+  // The fleet's dispatcher: an alert some host raised, through noise control to the outputs.
+  void report(const Anomaly& anomaly) { gate_.offer(anomaly); }
+
   // ProfileHome::kShards: profiles come and go with their shard, and an alert waits until the
   // checkpoint that covers its event is saved — a detector killed before then never sent it,
   // and the next holder, handling the event again, does.
@@ -91,6 +97,7 @@ class DetectionPipeline final : public EventHandler, public ShardStateKeeper {
   mutable std::atomic<bool> metrics_read_{false};
   std::optional<DetectionOptions> pending_reload_;  // under metrics_mutex_
 
+  std::unique_ptr<FleetSync> fleet_;
   ProfileHome home_ = ProfileHome::kStateDir;
   uint32_t shards_ = 1;
   std::map<uint32_t, std::vector<Anomaly>> held_alerts_;  // by shard, until its checkpoint

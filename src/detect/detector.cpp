@@ -279,14 +279,16 @@ std::vector<const ImageProfile*> Detector::take_changed(
   return out;
 }
 
-void Detector::adopt(ImageProfile profile) {
+void Detector::adopt(ImageProfile profile, bool save) {
   const std::string id = profile.image_id;
   auto& slot = images_[id];
   if (!slot) slot = std::make_unique<ImageState>();
   forget_threads_of(*slot);
   slot->profile = std::move(profile);
   build_models(slot->profile);
-  slot->dirty = slot->changed = false;
+  slot->dirty = save;
+  if (save) slot->last_save = 0;  // at the next tick, not a save interval later
+  slot->changed = false;
   slot->last_progress = clock_();
   log_("profile of " + slot->profile.image + " taken over: " + state_name(slot->profile.state) + ", " +
        learning_progress_text(slot->profile, config_.learning, clock_()));

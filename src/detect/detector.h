@@ -78,8 +78,9 @@ class Detector {
   // `everything`); pointers valid until the next observe/tick.
   std::vector<const ImageProfile*> take_changed(const std::function<bool(const std::string&)>& select,
                                                 bool everything);
-  // Takes a profile over as saved by its previous detector (replacing what we had of it).
-  void adopt(ImageProfile profile);
+  // Takes a profile over as saved by its previous detector, or as the fleet merged it
+  // (replacing what we had of it); `save` writes it to this detector's store too.
+  void adopt(ImageProfile profile, bool save = false);
   // Forgets images handed to another detector: their next events would start them anew.
   void forget(const std::function<bool(const std::string&)>& select);
   // Test hook: the profile of an image, or null.

@@ -131,6 +131,27 @@ std::vector<nlohmann::json> read_alerts(const std::string& path) {
   return alerts;
 }
 
+std::string PrivateEngine::control(const std::string& verb) const {
+  return "DOCKERD_EXTRA_ARGS='" + extra_args + "' bash " + DA_SOURCE_DIR +
+         "/tests/harness/private-dockerd.sh " + verb + " " + dir;
+}
+
+bool PrivateEngine::start() {
+  auto r = sh(control("start"));
+  if (r.exit_code != 0) return false;
+  host = trim(r.output);
+  return true;
+}
+
+void PrivateEngine::stop() const { sh(control("stop")); }
+
+PrivateEngine::~PrivateEngine() {
+  if (!host.empty()) sh(docker("rm -f $(" + docker("ps -aq") + ") >/dev/null 2>&1"));
+  stop();
+  sh("grep -o ' " + dir + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
+  sh("rm -rf " + dir);
+}
+
 TempDir::TempDir() : path(::testing::TempDir() + unique_name("da-state")) {
   std::filesystem::create_directories(path);
 }

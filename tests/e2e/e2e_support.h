@@ -45,6 +45,20 @@ struct TempDir {
   ~TempDir();
 };
 
+// A dockerd of the test's own (tests/harness/private-dockerd.sh), removed with its containers
+// at scope exit: a second "host" on this machine, or one the test may restart.
+struct PrivateEngine {
+  std::string dir;
+  std::string extra_args;  // DOCKERD_EXTRA_ARGS, e.g. --live-restore
+  std::string host;        // its -H address once started
+
+  std::string control(const std::string& verb) const;
+  bool start();
+  void stop() const;
+  std::string docker(const std::string& args) const { return "docker -H " + host + " " + args; }
+  ~PrivateEngine();
+};
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int free_port();
 

@@ -74,30 +74,6 @@ std::unique_ptr<e2e::Process> start_redis(const std::string& port, const std::st
 }
 
 // A private dockerd of the test's own, so restarting it disturbs no other test.
-struct PrivateEngine {
-  std::string dir;
-  std::string extra_args;
-  std::string host;
-
-  std::string control(const std::string& verb) const {
-    return "DOCKERD_EXTRA_ARGS='" + extra_args + "' bash " + DA_SOURCE_DIR +
-           "/tests/harness/private-dockerd.sh " + verb + " " + dir;
-  }
-  bool start() {
-    auto r = sh(control("start"));
-    if (r.exit_code != 0) return false;
-    host = trim(r.output);
-    return true;
-  }
-  void stop() const { sh(control("stop")); }
-  std::string docker(const std::string& args) const { return "docker -H " + host + " " + args; }
-  ~PrivateEngine() {
-    if (!host.empty()) sh(docker("rm -f $(" + docker("ps -aq") + ") >/dev/null 2>&1"));
-    stop();
-    sh("grep -o ' " + dir + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
-    sh("rm -rf " + dir);
-  }
-};
 
 }  // namespace
 
@@ -181,7 +157,7 @@ TEST(FaultE2E, ARedisOutageLosesNoEventWithOrWithoutPersistence) {
 // started and a `docker exec` made afterwards.
 TEST(FaultE2E, ADockerdRestartIsFollowed) {
   E2E_REQUIRE_HARNESS();
-  PrivateEngine engine{::testing::TempDir() + e2e::unique_name("da-engine"), "--live-restore", ""};
+  e2e::PrivateEngine engine{::testing::TempDir() + e2e::unique_name("da-engine"), "--live-restore", ""};
   ASSERT_TRUE(engine.start());
   auto load = sh("docker save " + e2e::image() + " | " + engine.docker("load"));
   ASSERT_EQ(load.exit_code, 0) << load.output;
