@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 600
 # Extra arguments for `make run`, e.g. make run ARGS="--print-syscalls --redis redis://127.0.0.1:6379"
 ARGS ?=
 
-.PHONY: all deps build run test unit e2e sanitize sanitize-build fuzz bench bench-realsw package image clean
+.PHONY: all deps build run test unit e2e sanitize sanitize-build fuzz bench bench-realsw bench-scale package image clean
 
 all: build
 
@@ -67,9 +67,13 @@ bench: build
 	bash bench/run-overhead.sh $(BUILD_DIR)
 	bash bench/services-overhead.sh $(BUILD_DIR) 3 untraced ebpf ptrace_floor ptrace
 	bash bench/real-software.sh $(BUILD_DIR)
+	bash bench/scale.sh $(BUILD_DIR) 3
 
 bench-realsw: build
 	bash bench/real-software.sh $(BUILD_DIR)
+
+bench-scale: build
+	bash bench/scale.sh $(BUILD_DIR) 3
 
 clean:
 	rm -rf $(BUILD_DIR) $(SAN_DIR)

@@ -12,6 +12,7 @@
 
 #include "detect/detector.h"
 #include "detect/ngram_model.h"
+#include "detect/profile_merge.h"
 #include "eval/trace_dataset.h"
 
 namespace da {
@@ -128,6 +129,41 @@ void BM_DetectorObserveLearnedWorkload(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * workload.size()));
 }
 BENCHMARK(BM_DetectorObserveLearnedWorkload)->Unit(benchmark::kMillisecond);
+
+// Edge mode's centre (`fleet`): decoding N hosts' learning profiles of one image and merging
+// them, as every merge round does per image still learning. Arg: hosts.
+void BM_FleetMergeLearning(benchmark::State& state) {
+  int64_t now = 1'800'000'000;
+  DetectorConfig config;
+  config.learning.min_seconds = 1'000'000;  // learning throughout: the held-back part stays
+  config.progress_interval_seconds = 1'000'000;
+  Detector detector(config, nullptr, [](const Anomaly&) {}, [](const std::string&) {},
+                    [&now] { return now; });
+  const ContainerMeta meta{"bench", "bench:1", "sha256:bench"};
+  for (const auto& t : synthetic(16, 20000, 5)) {
+    SyscallEvent e;
+    e.container_id = std::string(64, 'b');
+    e.pid = e.tid = static_cast<int32_t>(t.calls.size() % 13 + 100);
+    e.comm = "worker";
+    e.exe = "/usr/bin/worker";
+    for (int32_t c : t.calls) {
+      e.syscall_nr = c;
+      detector.observe(e, "h", meta);
+    }
+    detector.tick();
+    ++now;
+  }
+  const std::string bytes = encode_profile(*detector.profile(meta.image_id));
+  state.SetLabel(std::to_string(bytes.size() / 1024) + " KB per host");
+  for (auto _ : state) {
+    std::vector<ImageProfile> parts;
+    for (int64_t h = 0; h < state.range(0); ++h) parts.push_back(decode_profile(bytes).value());
+    benchmark::DoNotOptimize(merge_learning(parts, now));
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+  state.SetBytesProcessed(state.iterations() * state.range(0) * static_cast<int64_t>(bytes.size()));
+}
+BENCHMARK(BM_FleetMergeLearning)->Arg(10)->Arg(100)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace da

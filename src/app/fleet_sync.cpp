@@ -18,11 +18,9 @@ void FleetSync::tick(Detector& detector) {
   }
 }
 
+// Adopting first: an image the fleet has made stable is not sent again (its learning was
+// deleted from Redis when the stable profile was published).
 Status FleetSync::sync(Detector& detector) {
-  for (const ImageProfile* p : detector.take_changed([](const std::string&) { return true; }, false)) {
-    if (p->state != ProfileState::kLearning) continue;
-    if (auto s = link_->contribute(p->image_id, node_, encode_profile(*p)); !s) return s;
-  }
   for (const auto& summary : detector.summaries()) {
     if (summary.state != ProfileState::kLearning) continue;
     auto stable = link_->stable(summary.image_id);
@@ -37,6 +35,10 @@ Status FleetSync::sync(Detector& detector) {
     }
     detector.adopt(std::move(profile.value()), true);
     console_.info("profile of " + summary.image + " is stable: the fleet's profile, learned on every host running it");
+  }
+  for (const ImageProfile* p : detector.take_changed([](const std::string&) { return true; }, false)) {
+    if (p->state != ProfileState::kLearning) continue;
+    if (auto s = link_->contribute(p->image_id, node_, encode_profile(*p)); !s) return s;
   }
   return ok_status();
 }

@@ -75,6 +75,10 @@ Result<std::map<std::string, std::string>> FleetLink::contributions(const std::s
 Status FleetLink::publish_stable(const std::string& image_id, const std::string& profile) {
   auto r = run(context_, url_, describe(), {"SET", prefix_ + ":" + image_id + ":stable", profile});
   if (!r) return r.error();
+  // The hosts' learning is in the stable profile now: its copies only took memory (hundreds of
+  // KB per host and image). A host still learning adds its own again until it sees the profile.
+  auto d = run(context_, url_, describe(), {"DEL", prefix_ + ":" + image_id + ":learned"});
+  if (!d) return d.error();
   return ok_status();
 }
 
