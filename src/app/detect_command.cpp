@@ -80,6 +80,7 @@ const std::vector<CommandStep<DetectRun>>& detect_steps() {
              [&r] {
                std::vector<prometheus::MetricFamily> families;
                append_detection_metrics(families, r.detection->metrics());
+               if (r.source) append_shard_metrics(families, r.source->stats());
                return families;
              },
              [&r]() -> std::string { return r.reading ? "" : "not reading from Redis (starting, or Redis is down)"; },

@@ -41,6 +41,22 @@ void append_capture_metrics(std::vector<prometheus::MetricFamily>& out, const Ca
       {{number(c.containers), {}}});
 }
 
+void append_shard_metrics(std::vector<prometheus::MetricFamily>& out, const ShardSourceStats& s) {
+  add(out, "docker_anomalies_shards_held", "Stream shards this detector holds now.", MetricType::Gauge,
+      {{number(s.held.size()), {}}});
+  add(out, "docker_anomalies_detectors_live", "Detectors of the stream alive as this one last saw.",
+      MetricType::Gauge, {{static_cast<double>(s.live_detectors), {}}});
+  add(out, "docker_anomalies_shard_leases_total", "Shard leases taken, handed back, and lost to another detector.",
+      MetricType::Counter,
+      {{number(s.taken), {{"change", "taken"}}}, {number(s.handed_back), {{"change", "handed_back"}}},
+       {number(s.lost), {{"change", "lost"}}}});
+  add(out, "docker_anomalies_shard_checkpoints_total", "Checkpoints saved (profiles and position).",
+      MetricType::Counter, {{number(s.checkpoints), {}}});
+  add(out, "docker_anomalies_reclaimed_entries_total",
+      "Entries claimed from a previous holder: handled again, or skipped as already checkpointed.",
+      MetricType::Counter, {{number(s.reclaimed), {{"outcome", "handled"}}}, {number(s.skipped), {{"outcome", "skipped"}}}});
+}
+
 void append_detection_metrics(std::vector<prometheus::MetricFamily>& out, const DetectionMetrics& d) {
   auto by_state = metric_family("docker_anomalies_profiles", "Image profiles by state.", MetricType::Gauge);
   std::map<std::string, int> states{{"learning", 0}, {"stable", 0}};

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/detection_pipeline.h"
+#include "transport/redis_shard_source.h"
 
 namespace da {
 
@@ -25,5 +26,7 @@ struct CaptureCounters {
 
 void append_capture_metrics(std::vector<prometheus::MetricFamily>& out, const CaptureCounters& c);
 void append_detection_metrics(std::vector<prometheus::MetricFamily>& out, const DetectionMetrics& d);
+// detect: the shards this detector holds and how they moved.
+void append_shard_metrics(std::vector<prometheus::MetricFamily>& out, const ShardSourceStats& s);
 
 }  // namespace da

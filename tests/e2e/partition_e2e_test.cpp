@@ -226,7 +226,10 @@ TEST(PartitionE2E, KillingADetectorMidStreamLosesNothingAndHandlesNothingTwice) 
   // so the saved counts say exactly whether an event was lost or handled twice.
   const std::vector<std::string> learning{"--learn-min-seconds", "3600", "--progress-seconds", "600"};
   e2e::Process a(detector_argv(stream, dir.path + "/a", dir.path + "/a.jsonl", "detector-a", learning));
-  e2e::Process b(detector_argv(stream, dir.path + "/b", dir.path + "/b.jsonl", "detector-b", learning));
+  const std::string port = std::to_string(e2e::free_port());
+  auto b_argv = detector_argv(stream, dir.path + "/b", dir.path + "/b.jsonl", "detector-b", learning);
+  b_argv.insert(b_argv.end(), {"--metrics", port});
+  e2e::Process b(b_argv);
   ASSERT_TRUE(wait_balanced(redis, stream, {"detector-a", "detector-b"}, kShards / 2, 20s))
       << a.output() << b.output();
   constexpr int kEvents = 30000;  // per container: 2 × 6 × 30000 = 360 k events over about 9 s
@@ -242,6 +245,14 @@ TEST(PartitionE2E, KillingADetectorMidStreamLosesNothingAndHandlesNothingTwice) 
   const double takeover = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
   load.join();
   ASSERT_TRUE(wait_checkpointed(redis, stream, 30s)) << b.output();
+  // The survivor says so on /metrics: all four shards, taken over, entries claimed from a.
+  const std::string metrics = sh("/usr/bin/python3 -c \"import urllib.request; print(urllib.request.urlopen("
+                                 "'http://127.0.0.1:" + port + "/metrics', timeout=5).read().decode())\"").output;
+  EXPECT_NE(metrics.find("docker_anomalies_shards_held 4"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("docker_anomalies_detectors_live 1"), std::string::npos) << metrics;
+  const std::string taken = "docker_anomalies_shard_leases_total{change=\"taken\"} ";
+  ASSERT_NE(metrics.find(taken), std::string::npos) << metrics;
+  EXPECT_GE(std::atoi(metrics.c_str() + metrics.find(taken) + taken.size()), 4) << metrics;  // its own and a's
   EXPECT_EQ(b.terminate(), 0) << b.output();
   const auto profiles = redis.profiles(stream);
   ASSERT_EQ(profiles.size(), static_cast<size_t>(kImages)) << b.output();
