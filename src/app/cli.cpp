@@ -128,7 +128,7 @@ void add_learning_options(CLI::App* cmd, LearningSettings& l) {
 }
 
 void add_state_dir_option(CLI::App* cmd, std::string& state_dir) {
-  cmd->add_option("--state-dir", state_dir, "where profiles are kept")->default_val(state_dir);
+  cmd->add_option("--state-dir", state_dir, "where profiles and the alert outbox are kept (detect: profiles live in Redis with their shard)")->default_val(state_dir);
 }
 
 void add_detection_options(CLI::App* cmd, DetectionOptions& o) {

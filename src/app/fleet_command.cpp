@@ -128,7 +128,13 @@ const std::vector<CommandStep<FleetRun>>& fleet_steps() {
          r.outputs = std::move(*outputs);
          return ok_status();
        },
-       [](FleetRun& r) { r.console.line(r.outputs->finish()); }},
+       [](FleetRun& r) {
+         // Its own engine judged nothing (the alerts came judged): only what the outputs did.
+         std::string summary = r.outputs->finish();
+         const auto first = summary.find("; ");
+         summary = first == std::string::npos ? "" : summary.substr(first + 2);
+         if (!summary.empty()) r.console.line("outputs: " + summary);
+       }},
       {"merge and dispatch until told to stop",
        [](FleetRun& r) -> Status {
          r.console.info("Merging the hosts' learning and dispatching their alerts: " + r.link->describe());

@@ -19,10 +19,12 @@ void FleetSync::tick(Detector& detector) {
 }
 
 // Adopting first: an image the fleet has made stable is not sent again (its learning was
-// deleted from Redis when the stable profile was published).
+// deleted from Redis when the stable profile was published). A host that became stable on its
+// own first (it converged before the slowest host did) switches to the fleet's profile too:
+// one profile per image across the fleet.
 Status FleetSync::sync(Detector& detector) {
   for (const auto& summary : detector.summaries()) {
-    if (summary.state != ProfileState::kLearning) continue;
+    if (adopted_.count(summary.image_id)) continue;
     auto stable = link_->stable(summary.image_id);
     if (!stable) return stable.error();
     if (!*stable) continue;
@@ -30,10 +32,12 @@ Status FleetSync::sync(Detector& detector) {
     if (!profile || profile->image_id != summary.image_id || profile->state != ProfileState::kStable) {
       console_.error("fleet: the fleet's profile of " + summary.image + " is unusable (" +
                      (profile ? std::string("not a stable profile of this image") : profile.error().message) +
-                     "); learning on here");
+                     "); keeping this host's own");
+      adopted_.insert(summary.image_id);  // said once, not every sync
       continue;
     }
     detector.adopt(std::move(profile.value()), true);
+    adopted_.insert(summary.image_id);
     console_.info("profile of " + summary.image + " is stable: the fleet's profile, learned on every host running it");
   }
   for (const ImageProfile* p : detector.take_changed([](const std::string&) { return true; }, false)) {

@@ -1,10 +1,11 @@
 #pragma once
 // Edge mode on a host (`run --fleet URL`): the engine detects here, and only learning crosses
-// the network. On the detection thread, every `interval`: each learning profile that changed
-// goes to the fleet (transport/fleet_link.h), and an image the fleet has a stable profile for
-// takes that profile over — every host of the image then judges by the same profile.
+// the network. On the detection thread, every `interval`: an image the fleet has a stable
+// profile for takes that profile over — every host of the image then judges by the same
+// profile — and each learning profile that changed goes to the fleet (transport/fleet_link.h).
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "core/console.h"
@@ -28,6 +29,7 @@ class FleetSync {
   Console& console_;
   std::chrono::steady_clock::time_point next_{};
   bool failing_ = false;
+  std::set<std::string> adopted_;  // images judged by the fleet's profile (or refused once)
 };
 
 }  // namespace da
