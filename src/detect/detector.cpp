@@ -118,7 +118,7 @@ std::vector<ProfileSummary> Detector::summaries() const {
 
 Detector::ImageState& Detector::image_for(const ContainerMeta& container) {
   // Events come in runs of one container: the last image answers most calls without hashing
-  // its id (image states are never removed, so the pointer stays valid).
+  // its id (only forget() removes image states, and it clears this pointer).
   if (last_image_ && container.image_id == last_image_id_) return *last_image_;
   ImageState& found = find_or_load_image(container);
   last_image_ = &found;
