@@ -95,9 +95,13 @@ def http_get(port, path, timeout=10):
         c.close()
 
 
-def load(state, seconds):
-    """Steady, varied load on all four services until `seconds` have passed. Returns counts."""
+def load(state, seconds, stop_event=None):
+    """Steady, varied load on all four services until `seconds` have passed, or `stop_event` is
+    set (then within one client run: at most pgbench's 8 s). Returns counts."""
     stop = time.time() + seconds
+
+    def going():
+        return time.time() < stop and not (stop_event and stop_event.is_set())
     ports = state["ports"]
     counts = {"redis_runs": 0, "pgbench_runs": 0, "nginx": 0, "app": 0, "errors": 0}
     lock = threading.Lock()
@@ -108,14 +112,14 @@ def load(state, seconds):
 
     def redis_loop():
         tests = ["get,set", "incr,lpush,lpop", "hset,sadd", "get,set,mset"]
-        while time.time() < stop:
+        while going():
             r = run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(ports["redis"]), "-q", "-n", "4000",
                      "-c", "4", "-r", "5000", "-t", random.choice(tests)], check=False, timeout=60)
             count("redis_runs" if r.returncode == 0 else "errors")
             time.sleep(0.5)
 
     def pg_loop():
-        while time.time() < stop:
+        while going():
             mode = random.choice([[], ["-S"], ["-N"]])
             left = max(1, min(8, int(stop - time.time())))
             r = run(["pgbench", "-h", "127.0.0.1", "-p", str(ports["postgres"]), "-U", "postgres", "-n",
@@ -123,7 +127,7 @@ def load(state, seconds):
             count("pgbench_runs" if r.returncode == 0 else "errors")
 
     def http_loop(port, paths, key, rate):
-        while time.time() < stop:
+        while going():
             try:
                 status, _ = http_get(port, random.choice(paths)())
                 count(key if status < 500 else "errors")

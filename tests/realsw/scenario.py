@@ -135,6 +135,7 @@ def main():
     state = None
     failures = []
     stop_load = threading.Event()
+    loader = None
     try:
         if not agent.wait_output("Listening for docker events", 30):
             raise RuntimeError("the agent did not start:\n" + agent.output())
@@ -144,7 +145,7 @@ def main():
 
         def background_load():
             while not stop_load.is_set():
-                lab.load(state, 20)
+                lab.load(state, 20, stop_load)
         loader = threading.Thread(target=background_load, daemon=True)
         loader.start()
 
@@ -209,7 +210,11 @@ def main():
     except Exception as e:  # noqa: BLE001 — report, then clean up
         failures.append(f"error: {e}")
     finally:
+        # The load's clients end before the services go: a redis-benchmark whose server vanishes
+        # spins at full CPU for ever, and a daemon thread's children outlive this process.
         stop_load.set()
+        if loader:
+            loader.join(timeout=90)
         agent.stop()
         if state:
             lab.down(state)
