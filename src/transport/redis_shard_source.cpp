@@ -247,11 +247,10 @@ Status RedisShardSource::checkpoint_all() {
 }
 
 Status RedisShardSource::hand_back_all() {
-  Status result = ok_status();
   if (auto s = redis::ensure_connected(context_, url_); !s) return s;
   while (!held_.empty()) hand_back(held_.begin()->first);
   redis::command(context_.get(), {"ZREM", detectors_key(options_.stream), options_.consumer});
-  return result;
+  return ok_status();
 }
 
 Status RedisShardSource::acknowledge(const std::vector<TransportMessage>& messages) {
