@@ -140,6 +140,17 @@ Status CaptureSession::start() {
                      ? "Capture backend: ebpf on the raw_syscalls tracepoints (" + started->reason + ")"
                      : "Capture backend: ptrace (" + started->reason + ")");
   monitor_.set_backend(backend_.get());
+  if (detection_ && started->judge) {
+    // Judged calls never reach a stream: only a detector in this process can take part.
+    if (!inprocess_)
+      console_.info("Syscall sequences are judged in user space: events go through Redis");
+    else if (!options_.judge_in_kernel)
+      console_.info("Syscall sequences are judged in user space (judge_in_kernel is off)");
+    else if (options_.print_syscalls)
+      console_.info("Syscall sequences are judged in user space: --print-syscalls prints every call");
+    else
+      detection_->judge_in_kernel(started->judge);
+  }
   shipper_->start();
   if (consumer_) consumer_->start();
   return ok_status();
@@ -149,7 +160,8 @@ CaptureCounters CaptureSession::counters() const {
   CaptureCounters c;
   c.backend = backend_ ? backend_->name() : "none";
   c.transport = redis_publisher_ ? "redis" : "in-process";
-  c.captured = channel_.captured();
+  c.captured = channel_.captured() + backend_judged_;
+  c.judged_in_kernel = backend_judged_;
   const ShipperStats shipped = shipper_ ? shipper_->stats() : ShipperStats{};
   // The channel counts the shipper's give-ups among its drops; reported apart here.
   c.dropped_queue_full = channel_.dropped() - std::min(channel_.dropped(), shipped.events_dropped);
@@ -167,6 +179,7 @@ void CaptureSession::report_losses() {
   if (!backend_ || finished_) return;
   const CaptureStats stats = backend_->stats();
   backend_lost_ = stats.lost_events;
+  backend_judged_ = stats.judged_in_kernel;
   const uint64_t total = stats.lost_events + channel_.dropped();
   if (total <= reported_losses_) return;
   const uint64_t fresh = total - reported_losses_;
@@ -196,8 +209,9 @@ std::string CaptureSession::finish() {
   // create() may have failed before the shipper existed (a bad --redis URL): nothing to flush.
   if (shipper_) shipper_->finish();
   if (consumer_) consumer_->finish();
-  std::string summary = "captured " + std::to_string(channel_.captured()) + " syscalls, dropped " +
-                        std::to_string(channel_.dropped() + stats.lost_events);
+  std::string summary = "captured " + std::to_string(channel_.captured() + stats.judged_in_kernel) + " syscalls" +
+                        (stats.judged_in_kernel ? " (" + std::to_string(stats.judged_in_kernel) + " judged in the kernel)" : "") +
+                        ", dropped " + std::to_string(channel_.dropped() + stats.lost_events);
   if (counter_) {
     for (const auto& [id, n] : counter_->counts())
       summary += "\n  " + (id.empty() ? std::string("host") : short_id(id)) + ": " +

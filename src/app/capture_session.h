@@ -65,6 +65,7 @@ class CaptureSession {
   std::unique_ptr<CaptureBackend> backend_;
   CommandTracer* command_tracer_ = nullptr;  // backend_ itself, when it traces commands
   std::atomic<uint64_t> backend_lost_{0};  // the backend's own losses, as last read
+  std::atomic<uint64_t> backend_judged_{0};  // calls it judged in the kernel, as last read
   bool finished_ = false;
   uint64_t reported_losses_ = 0;
 };

@@ -164,6 +164,10 @@ static int parse_and_run(int argc, char** argv, Reloadable* reread) {
   auto* run = app.add_subcommand("run", "monitor every container: capture and detect (root)");
   add_capture_options(run, run_opts, true);
   run->add_flag("--print-syscalls", run_opts.print_syscalls, "print each event as a JSON line");
+  run->add_option("--judge-in-kernel", run_opts.judge_in_kernel,
+                  "eBPF: judge stable programs' known syscall sequences in the kernel, sending on only "
+                  "what the detector needs (same alerts, far less work); off sends every call")
+      ->default_val(true);
   run->add_option("--fleet", run_opts.fleet_url,
                   "edge mode: share learning with the hosts running the same images, and send alerts to "
                   "one dispatcher, through this Redis (redis://host:port; see `fleet`)");

@@ -43,6 +43,8 @@ struct CaptureOptions {
   size_t batch_size = 256;
   bool print_syscalls = false;
   bool detect = true;  // run: feed the detection engine (off for agent and trace)
+  // run, eBPF: stable programs' known sequences are judged in the kernel (core/kernel_judge.h).
+  bool judge_in_kernel = true;
   // run: edge mode (app/fleet_sync.h): learning shared through this Redis, alerts to its stream.
   std::string fleet_url;
   std::string fleet_node;  // this host's name in the fleet (default: the host name)

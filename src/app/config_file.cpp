@@ -149,6 +149,7 @@ Status load_config(const std::string& path, const std::vector<std::string>& over
 
     top.get<std::string>("docker_host", set_all(each_capture(&CaptureOptions::docker_host)));
     top.get<std::string>("backend", set_all(each_capture(&CaptureOptions::backend)));
+    top.get<bool>("judge_in_kernel", set_all(each_capture(&CaptureOptions::judge_in_kernel)));
     auto set_redis_url = [&](const std::string& v) {
       for (auto* c : captures)
         if (c) c->redis_url = v;

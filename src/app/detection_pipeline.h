@@ -58,6 +58,8 @@ class DetectionPipeline final : public EventHandler, public ShardStateKeeper {
   // SIGUSR1, from any thread: alert files are reopened by name before their next write.
   void reopen_files();
 
+  // In-kernel judging (eBPF, in-process): before the consumer thread starts.
+  void judge_in_kernel(KernelJudge* judge) { detector_->judge_in_kernel(judge); }
   // Edge mode: learning shared with the fleet (app/fleet_sync.h), on this thread's ticks.
   void share_with_fleet(std::unique_ptr<FleetSync> sync) { fleet_ = std::move(sync); }
   // The fleet's dispatcher: an alert some host raised, through noise control to the outputs.

@@ -24,6 +24,9 @@ double number(uint64_t n) { return static_cast<double>(n); }
 void append_capture_metrics(std::vector<prometheus::MetricFamily>& out, const CaptureCounters& c) {
   add(out, "docker_anomalies_events_captured_total", "Syscall events captured from monitored containers.",
       MetricType::Counter, {{number(c.captured), {{"backend", c.backend}}}});
+  add(out, "docker_anomalies_events_judged_in_kernel_total",
+      "Captured syscall events of stable programs judged in the kernel and never sent (eBPF).",
+      MetricType::Counter, {{number(c.judged_in_kernel), {{"backend", c.backend}}}});
   add(out, "docker_anomalies_events_lost_total",
       "Syscall events not captured or not shipped, by where they were lost.", MetricType::Counter,
       {{number(c.lost_by_backend), {{"backend", c.backend}, {"where", "backend"}}},

@@ -18,6 +18,7 @@ struct CaptureCounters {
   uint64_t captured = 0;
   uint64_t dropped_queue_full = 0;  // the channel had no room
   uint64_t lost_by_backend = 0;     // e.g. the kernel ring buffer had no room
+  uint64_t judged_in_kernel = 0;    // captured and judged there, never sent (among captured)
   uint64_t batches_pending = 0;     // waiting in the channel for the shipper
   uint64_t batches_shipped = 0, events_shipped = 0, events_not_shipped = 0;
   uint64_t events_consumed = 0;     // read back and handled (run, trace)

@@ -26,12 +26,15 @@ std::string_view backend_kind_name(BackendKind kind) {
 namespace {
 
 // The eBPF backend started, or why not.
-Result<std::unique_ptr<CaptureBackend>> start_ebpf(EventChannel& channel, CaptureObserver& observer) {
+Result<std::unique_ptr<CaptureBackend>> start_ebpf(EventChannel& channel, CaptureObserver& observer,
+                                                   KernelJudge*& judge) {
 #if DA_HAVE_EBPF
   auto ebpf = std::make_unique<EbpfBackend>(channel, observer);
   if (auto s = ebpf->start(); !s) return s.error();
+  judge = ebpf.get();
   return std::unique_ptr<CaptureBackend>(std::move(ebpf));
 #else
+  (void)judge;
   (void)channel, (void)observer;
   return Error{"this build has no eBPF backend (built with DA_EBPF=OFF)", ErrorCause::kUnsupported};
 #endif
@@ -43,7 +46,7 @@ Result<StartedBackend> start_capture_backend(BackendKind asked, EventChannel& ch
                                              CaptureObserver& observer) {
   StartedBackend started;
   if (asked == BackendKind::kEbpf || asked == BackendKind::kAuto) {
-    if (auto ebpf = start_ebpf(channel, observer); ebpf) {
+    if (auto ebpf = start_ebpf(channel, observer, started.judge); ebpf) {
       started.backend = std::move(*ebpf);
       started.kind = BackendKind::kEbpf;
       started.reason = asked == BackendKind::kAuto ? "the kernel supports it" : "as asked";

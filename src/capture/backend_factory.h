@@ -9,6 +9,7 @@
 
 #include "capture/capture_backend.h"
 #include "capture/command_tracer.h"
+#include "core/kernel_judge.h"
 
 namespace da {
 
@@ -24,6 +25,8 @@ struct StartedBackend {
   std::string reason;  // why, for the console: "as asked", "eBPF unavailable: ..."
   // The same backend as a host-command tracer, when it is one (ptrace); else nullptr.
   CommandTracer* command_tracer = nullptr;
+  // Where the detector hands known sequences to be judged in the kernel (eBPF); else nullptr.
+  KernelJudge* judge = nullptr;
 };
 
 // Starts the backend asked for; with kAuto eBPF where the kernel allows it, else ptrace. An

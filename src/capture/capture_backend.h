@@ -31,6 +31,7 @@ struct CaptureStats {
   uint64_t tracees_attached = 0;
   uint64_t attach_failures = 0;
   uint64_t lost_events = 0;  // events the backend itself lost (e.g. ring buffer overrun)
+  uint64_t judged_in_kernel = 0;  // calls captured and judged in the kernel, never sent (eBPF)
   std::vector<uint64_t> lost_per_cpu;  // the same, per CPU, where the backend knows
 };
 

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <chrono>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -115,7 +116,7 @@ Status EbpfBackend::start() {
   }
   // Which arguments are strings, from the same syscall table the ptrace backend decodes with.
   for (const auto& spec : all_syscalls()) {
-    if (spec.nr < 0 || spec.nr >= kMaxSyscallNr || spec.nargs <= 0) continue;
+    if (spec.nr < 0 || spec.nr >= kMaxSyscallNr) continue;  // every call gets its row (judging)
     da_arg_kinds kinds{};
     for (int i = 0; i < spec.nargs && i < 6; ++i) {
       switch (spec.args[i].kind) {
@@ -127,6 +128,7 @@ Status EbpfBackend::start() {
       if (kinds.kind[i] != DA_ARG_VALUE) kinds.any_string = 1;
     }
     uint32_t key = static_cast<uint32_t>(spec.nr);
+    arg_kinds_[key] = kinds;
     // Without its row the kernel side would copy no string of that call: refuse to run half-blind.
     if (int err = bpf_map__update_elem(skeleton_->maps.arg_kinds, &key, sizeof key, &kinds, sizeof kinds, BPF_ANY)) {
       destroy_skeleton();
@@ -255,6 +257,14 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
     exe_of_[r->pid] = path.empty() ? "/" : path;
     return 0;
   }
+  if (type == DA_RECORD_JUDGED && size >= sizeof(da_judged_record)) {
+    const auto* r = static_cast<const da_judged_record*>(data);
+    JudgedCalls& j = judged_before_[r->tid];
+    j.count = r->judged;
+    static_assert(JudgedCalls::kRecent == DA_JUDGE_RECENT);
+    std::copy(std::begin(r->recent), std::end(r->recent), j.recent.begin());
+    return 0;
+  }
   if (type != DA_RECORD_SYSCALL || size < offsetof(da_syscall_record, strings)) return 0;
   const auto* r = static_cast<const da_syscall_record*>(data);
   // A recycled event, filled in place: every field below is overwritten. Handed to the channel
@@ -282,6 +292,15 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
   e.comm.assign(r->comm, strnlen(r->comm, sizeof r->comm));
   e.syscall_nr = r->nr;
   e.ret = r->ret;
+  e.thread_epoch = r->thread_epoch;
+  e.judged.count = 0;
+  if (!judged_before_.empty()) {
+    auto judged = judged_before_.find(r->tid);
+    if (judged != judged_before_.end()) {
+      e.judged = judged->second;
+      judged_before_.erase(judged);
+    }
+  }
   const bool exec = r->nr == SYS_execve || r->nr == SYS_execveat;
   e.args.clear();
   auto known = exe_of_.find(r->pid);
@@ -431,6 +450,7 @@ void EbpfBackend::stop() {
   running_ = false;
   if (poller_.joinable()) poller_.join();
   final_lost_per_cpu_ = lost_per_cpu();
+  final_judged_ = judged_in_kernel();
   if (unattributed_)
     observer_.warning(std::to_string(unattributed_) + " syscalls of new pid namespaces that could "
                       "not be tied to a Docker container were discarded");
@@ -440,15 +460,113 @@ void EbpfBackend::stop() {
 void EbpfBackend::destroy_skeleton() {
   ring_buffer__free(ring_);  // accepts nullptr
   ring_ = nullptr;
+  std::lock_guard lock(judge_mutex_);
   syscall_capture_bpf__destroy(skeleton_);
   skeleton_ = nullptr;
+}
+
+uint64_t EbpfBackend::judged_in_kernel() {
+  if (!skeleton_) return final_judged_;
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return 0;
+  std::vector<uint64_t> per_cpu(static_cast<size_t>(cpus));
+  uint32_t zero = 0;
+  if (bpf_map__lookup_elem(skeleton_->maps.judged_calls, &zero, sizeof zero, per_cpu.data(),
+                           per_cpu.size() * sizeof(uint64_t), 0))
+    return 0;
+  uint64_t sum = 0;
+  for (uint64_t n : per_cpu) sum += n;
+  return sum;
 }
 
 CaptureStats EbpfBackend::stats() {
   CaptureStats s;
   s.lost_per_cpu = lost_per_cpu();
   for (uint64_t n : s.lost_per_cpu) s.lost_events += n;
+  s.judged_in_kernel = judged_in_kernel();
   return s;
+}
+
+// ---- In-kernel judging ----
+
+void EbpfBackend::set_sequence_only(const std::vector<bool>& by_number) {
+  std::lock_guard lock(judge_mutex_);
+  if (!skeleton_) return;
+  for (auto& [nr, kinds] : arg_kinds_) {
+    kinds.sequence_only = nr < by_number.size() && by_number[nr] && !kinds.any_string;
+    uint32_t key = nr;
+    bpf_map__update_elem(skeleton_->maps.arg_kinds, &key, sizeof key, &kinds, sizeof kinds, BPF_ANY);
+  }
+}
+
+uint32_t EbpfBackend::add_program(const std::vector<KnownSequence>& known, double quiet_sum,
+                                  std::string& error) {
+  std::lock_guard lock(judge_mutex_);
+  if (!skeleton_) {
+    error = "capture has stopped";
+    return 0;
+  }
+  if (generation_.empty()) {
+    generation_.assign(DA_JUDGE_MAX_PROGRAMS, 0);
+    for (uint32_t id = DA_JUDGE_MAX_PROGRAMS - 1; id >= 1; --id) free_ids_.push_back(id);
+  }
+  if (free_ids_.empty()) {
+    error = "the kernel side's table of " + std::to_string(DA_JUDGE_MAX_PROGRAMS - 1) + " programs is full";
+    return 0;
+  }
+  const uint32_t id = free_ids_.back();
+  const uint32_t generation = ++generation_[id];
+  std::vector<da_judge_key>& keys = known_keys_[id];
+  for (const KnownSequence& k : known) {
+    da_judge_key key{id, generation, 0};
+    bool judged = true;
+    for (int16_t call : k.calls) {
+      // The model's packing: 9 bits a call; numbers past the codes are never judged.
+      const uint64_t code = call < 0 ? DA_JUDGE_START_CODE : static_cast<uint64_t>(call);
+      if (code == DA_JUDGE_OTHER_CODE || (call >= 0 && code >= DA_JUDGE_OTHER_CODE)) judged = false;
+      key.sequence = (key.sequence << DA_JUDGE_CODE_BITS) | code;
+    }
+    if (!judged) continue;
+    // Rounded up: the kernel's window sum never falls below the detector's.
+    const double fixed = std::ceil(static_cast<double>(k.surprise) * DA_JUDGE_UNIT) + 1;
+    const uint16_t bound = static_cast<uint16_t>(std::clamp(fixed, 1.0, double{DA_JUDGE_UNKNOWN - 1}));
+    if (int err = bpf_map__update_elem(skeleton_->maps.judge_known, &key, sizeof key, &bound, sizeof bound, BPF_ANY)) {
+      error = std::string("cannot add a known sequence to the kernel side: ") + std::strerror(-err);
+      for (const da_judge_key& added : keys) bpf_map__delete_elem(skeleton_->maps.judge_known, &added, sizeof added, 0);
+      known_keys_.erase(id);
+      return 0;
+    }
+    keys.push_back(key);
+  }
+  free_ids_.pop_back();
+  // Rounded down, less a unit per call for the detector's float sums: below it, the detector's
+  // window is surely below.
+  const double fixed = std::floor(quiet_sum * DA_JUDGE_UNIT) - DA_JUDGE_WINDOW;
+  da_judge_program program{generation, static_cast<uint32_t>(std::clamp(fixed, 0.0, 4e9))};
+  bpf_map__update_elem(skeleton_->maps.judge_programs, &id, sizeof id, &program, sizeof program, BPF_ANY);
+  return id;
+}
+
+void EbpfBackend::remove_program(uint32_t id) {
+  std::lock_guard lock(judge_mutex_);
+  if (!skeleton_ || id == 0 || id >= generation_.size()) return;
+  // A new generation first: the threads judged as it lapse at their next call.
+  da_judge_program program{++generation_[id], 0};
+  bpf_map__update_elem(skeleton_->maps.judge_programs, &id, sizeof id, &program, sizeof program, BPF_ANY);
+  for (const da_judge_key& key : known_keys_[id])
+    bpf_map__delete_elem(skeleton_->maps.judge_known, &key, sizeof key, 0);
+  known_keys_.erase(id);
+  free_ids_.push_back(id);
+}
+
+void EbpfBackend::follow_thread(int32_t tid, uint32_t epoch, uint32_t program, const std::string& comm) {
+  std::lock_guard lock(judge_mutex_);
+  if (!skeleton_ || program == 0 || program >= generation_.size()) return;
+  da_judge_follow follow{program, generation_[program], epoch, {}};
+  std::memcpy(follow.comm, comm.data(), std::min(comm.size(), sizeof follow.comm));
+  uint32_t key = static_cast<uint32_t>(tid);
+  // A full table (65,536 threads waiting to be taken) leaves the thread unjudged: it is sent.
+  bpf_map__update_elem(skeleton_->maps.judge_follow, &key, sizeof key, &follow, sizeof follow, BPF_ANY);
 }
 
 }  // namespace da

@@ -16,13 +16,15 @@
 #include <unordered_map>
 
 #include "capture/capture_backend.h"
+#include "capture/ebpf/syscall_capture.h"
+#include "core/kernel_judge.h"
 
 struct syscall_capture_bpf;  // the bpftool skeleton
 struct ring_buffer;
 
 namespace da {
 
-class EbpfBackend final : public CaptureBackend {
+class EbpfBackend final : public CaptureBackend, public KernelJudge {
  public:
   EbpfBackend(EventChannel& channel, CaptureObserver& observer);
   ~EbpfBackend() override;
@@ -38,6 +40,13 @@ class EbpfBackend final : public CaptureBackend {
 
   // Called by libbpf for each ring buffer record (poll thread).
   int handle_record(const void* data, size_t size);
+
+  // KernelJudge (the detector's consumer thread).
+  void set_sequence_only(const std::vector<bool>& by_number) override;
+  uint32_t add_program(const std::vector<KnownSequence>& known, double quiet_sum,
+                       std::string& error) override;
+  void remove_program(uint32_t id) override;
+  void follow_thread(int32_t tid, uint32_t epoch, uint32_t program, const std::string& comm) override;
 
  private:
   struct PendingExec {
@@ -59,6 +68,7 @@ class EbpfBackend final : public CaptureBackend {
   void check_unconfirmed();
   void forget_dead_namespaces();
   std::vector<uint64_t> lost_per_cpu();
+  uint64_t judged_in_kernel();
 
   EventChannel& channel_;
   EventBurst burst_{channel_.pool()};  // events read since the last hand-over to the channel
@@ -81,12 +91,22 @@ class EbpfBackend final : public CaptureBackend {
   // Pending namespaces named only by their cgroup, and since when: Docker's start event
   // (add_container) confirms them. Another dockerd's containers have Docker cgroups too.
   std::unordered_map<uint32_t, std::chrono::steady_clock::time_point> unconfirmed_;
+  std::map<uint32_t, da_arg_kinds> arg_kinds_;  // as given to the kernel, by call number
   std::set<uint32_t> ignored_ns_;  // marked DA_IGNORED_CONTAINER in the kernel's map
   uint64_t unattributed_ = 0;  // events of such namespaces that belong to no Docker container
 
   // Poll thread only.
   std::unordered_map<uint32_t, PendingExec> pending_exec_;  // by tid (execve entry to exit)
+  std::unordered_map<uint32_t, JudgedCalls> judged_before_;  // by tid, until its next record
   std::vector<uint64_t> final_lost_per_cpu_;
+  uint64_t final_judged_ = 0;
+
+  // In-kernel judging: the skeleton's judge maps, under judge_mutex_ (the consumer thread
+  // writes them while the app may stop the backend).
+  std::mutex judge_mutex_;
+  std::vector<uint32_t> generation_;  // by program id
+  std::vector<uint32_t> free_ids_;
+  std::unordered_map<uint32_t, std::vector<da_judge_key>> known_keys_;  // by program id
 };
 
 }  // namespace da

@@ -19,6 +19,15 @@ using ArgValue = std::variant<int64_t, uint64_t, std::string, std::vector<std::s
 // cover such a path and reports it as sensitive.
 inline constexpr std::string_view kTruncatedMark = "...(truncated)";
 
+// Calls of one thread that the kernel judged on its own just before an event (eBPF capture of a
+// stable program's thread: core/kernel_judge.h), and the thread's last calls, so the detector
+// carries on exactly as if it had seen them.
+struct JudgedCalls {
+  static constexpr int kRecent = 21;  // a locality window (16) plus one sequence's context (5)
+  uint32_t count = 0;                 // 0: none
+  std::array<int16_t, kRecent> recent{};  // oldest first; -1 before the thread's first call
+};
+
 struct SyscallEvent {
   uint64_t timestamp_ns = 0;  // CLOCK_REALTIME at syscall exit
   std::string container_id;   // full 64-hex Docker id; empty for `trace` of a host command
@@ -32,6 +41,11 @@ struct SyscallEvent {
   int32_t syscall_nr = -1;  // x86_64 number
   std::vector<ArgValue> args;  // in the syscall table's argument order
   int64_t ret = 0;
+  // eBPF only (0 and empty elsewhere, and not on the Redis wire: in-kernel judging needs the
+  // detector in the same process). thread_epoch names the thread's sequence state in the
+  // kernel, which starts over at its first call and at each exec.
+  uint32_t thread_epoch = 0;
+  JudgedCalls judged;
 };
 
 }  // namespace da

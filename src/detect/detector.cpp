@@ -12,6 +12,7 @@
 #include "detect/event_resources.h"
 #include "detect/indicators.h"
 #include "detect/learned_set.h"
+#include "detect/sequence_only.h"
 #include "syscalls/syscall_table.h"
 
 namespace da {
@@ -231,9 +232,17 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
   thread.last_seen = now;
   // A new program starts with an empty history, as each trace does in training. (Compared in
   // place: building the key would copy two strings per syscall.)
-  if (update.exec_done || thread.image != &image || thread.key.first != e.exe ||
-      thread.key.second != process.program)
+  const bool restarted = update.exec_done || thread.image != &image || thread.key.first != e.exe ||
+                         thread.key.second != process.program;
+  if (restarted) {
+    // The kernel's sequence of a thread starts over at its first call and at exec only.
+    const bool with_kernel = update.exec_done || thread.image == nullptr;
     reset_thread(thread, image, ProgramKey{e.exe, process.program});
+    if (!with_kernel) thread.judge_refused = true;
+    else if (update.exec_done) thread.judge_refused = false;
+  } else if (e.judged.count) {
+    adopt_judged(thread, e.judged);
+  }
 
   const std::vector<Resource> resources = resources_of(e, process.cwd);
   // Indicators first: they judge against what was learned before this event, and they run
@@ -284,6 +293,7 @@ void Detector::adopt(ImageProfile profile, bool save) {
   auto& slot = images_[id];
   if (!slot) slot = std::make_unique<ImageState>();
   forget_threads_of(*slot);
+  release_judged(slot->profile);
   slot->profile = std::move(profile);
   build_models(slot->profile);
   slot->dirty = save;
@@ -301,6 +311,7 @@ void Detector::forget(const std::function<bool(const std::string&)>& select) {
       continue;
     }
     forget_threads_of(*it->second);
+    release_judged(it->second->profile);
     if (last_image_ == it->second.get()) last_image_ = nullptr;
     it = images_.erase(it);
   }
@@ -370,7 +381,9 @@ void Detector::detect(ImageState& image, ThreadState& thread, ProcessState& proc
     report(std::move(a), e, host, container, image, process);
   }
 
-  if (repeat || !thread.program || !thread.program->model) return;
+  if (!thread.program || !thread.program->model) return;
+  if (judge_ && thread.judge_epoch != e.thread_epoch) register_with_judge(thread, e);
+  if (repeat) return;
   const ProgramProfile& program = *thread.program;
   // Clipped, so one never-seen call cannot fill the window alone: it takes a burst.
   const float surprise = std::min(
@@ -470,6 +483,98 @@ void Detector::build_models(ImageProfile& profile) {
   if (profile.state != ProfileState::kStable) return;
   for (auto& [key, program] : profile.programs)
     if (!program.ngrams.empty()) program.model = fit(program.ngrams, nullptr);
+  if (judge_) judge_programs_of(profile);
+}
+
+// ---- In-kernel judging ----
+
+void Detector::judge_in_kernel(KernelJudge* judge) {
+  static_assert(KernelJudge::kOrder == kProfileOrder && JudgedCalls::kRecent == KernelJudge::kWindow + kProfileOrder - 1);
+  if (!judge) return;
+  if (config_.window != KernelJudge::kWindow) {
+    log_("syscall sequences are not judged in the kernel: it keeps a window of " +
+         std::to_string(KernelJudge::kWindow) + " calls, this detector " + std::to_string(config_.window));
+    return;
+  }
+  judge_ = judge;
+  judge_->set_sequence_only(sequence_only_calls());
+  for (auto& [id, image] : images_) judge_programs_of(image->profile);
+}
+
+void Detector::judge_programs_of(ImageProfile& profile) {
+  if (!judge_ || profile.state != ProfileState::kStable) return;
+  for (auto& [key, program] : profile.programs) {
+    if (!program.model || judged_ids_.count(&program)) continue;
+    // Each known sequence with the surprise the detector gives it (clipped as it clips).
+    std::vector<KernelJudge::KnownSequence> known;
+    known.reserve(program.ngrams.size());
+    int32_t calls[kProfileOrder];
+    for (const auto& [ngram, count] : program.ngrams) {
+      for (int i = 0; i < kProfileOrder; ++i) calls[i] = ngram.calls[i];
+      known.push_back({ngram.calls, std::min(program.model->surprise_after(calls, calls[kProfileOrder - 1]),
+                                             config_.max_call_surprise)});
+    }
+    // Below half the threshold the window neither raises an alarm nor keeps one.
+    const double quiet_sum = program.threshold / 2 * config_.window;
+    std::string error;
+    const uint32_t id = judge_->add_program(known, quiet_sum, error);
+    if (id) {
+      judged_ids_[&program] = id;
+    } else if (!judge_full_reported_) {
+      judge_full_reported_ = true;  // its calls are all sent: slower, never blind
+      log_("warning: " + program.comm + " of " + profile.image + " is not judged in the kernel (" + error +
+           "); its calls are all sent to the detector");
+    }
+  }
+}
+
+void Detector::release_judged(ImageProfile& profile) {
+  if (!judge_) return;
+  for (auto& [key, program] : profile.programs) {
+    auto it = judged_ids_.find(&program);
+    if (it == judged_ids_.end()) continue;
+    judge_->remove_program(it->second);
+    judged_ids_.erase(it);
+  }
+}
+
+void Detector::register_with_judge(ThreadState& thread, const SyscallEvent& e) {
+  thread.judge_epoch = e.thread_epoch;  // asked once per epoch; the kernel drops a stale one
+  if (!e.thread_epoch || thread.judge_refused) return;
+  auto id = judged_ids_.find(thread.program);
+  if (id != judged_ids_.end()) judge_->follow_thread(e.tid, e.thread_epoch, id->second, e.comm);
+}
+
+void Detector::adopt_judged(ThreadState& thread, const JudgedCalls& judged) {
+  constexpr int kRecent = JudgedCalls::kRecent;
+  constexpr int kContext = kProfileOrder - 1;
+  auto recent_at = [&](int i) { return i >= 0 && judged.recent[i] >= 0 ? int32_t{judged.recent[i]} : NgramModel::kStart; };
+  for (int i = 0; i < kContext; ++i) thread.history[i] = recent_at(kRecent - kContext + i);
+  if (!thread.program || !thread.program->model) return;
+  // The kernel judged a call only with its window below half the threshold: no alarm, and
+  // one in force was left (as detect() re-arms) once the window was full.
+  const size_t window = thread.surprises.size();
+  thread.scored += judged.count;
+  if (thread.scored >= window) thread.alarmed = false;
+  // The window and the calls behind it, rescored from the kernel's last calls.
+  const size_t ring = thread.calls.size();
+  const uint64_t back = std::min<uint64_t>(thread.scored, kRecent);
+  thread.sum = 0;
+  for (uint64_t at = thread.scored - back; at < thread.scored; ++at) {
+    const int index = kRecent - static_cast<int>(thread.scored - at);
+    const int32_t call = recent_at(index);
+    if (call == NgramModel::kStart) {  // fewer calls in the kernel than scored here
+      if (thread.scored - at <= window) thread.surprises[at % window] = 0;
+      continue;
+    }
+    thread.calls[at % ring] = call;
+    if (thread.scored - at > window) continue;
+    int32_t context[kContext];
+    for (int k = 0; k < kContext; ++k) context[k] = recent_at(index - kContext + k);
+    const float surprise = std::min(thread.program->model->surprise_after(context, call), config_.max_call_surprise);
+    thread.surprises[at % window] = surprise;
+    thread.sum += surprise;
+  }
 }
 
 void Detector::stabilize(ImageState& image, const std::string& reason) {
@@ -582,6 +687,7 @@ void Detector::tick() {
         // `profiles reset` removed the file: start over.
         log_("profile of " + profile.image + " was reset: learning anew");
         forget_threads_of(image);
+        release_judged(profile);
         ImageProfile fresh;
         fresh.image = profile.image;
         fresh.image_id = profile.image_id;
@@ -598,6 +704,7 @@ void Detector::tick() {
         image.saved_mtime = mtime;
         if (loaded && loaded->image_id == id) {
           forget_threads_of(image);
+          release_judged(profile);
           profile = std::move(loaded.value());
           build_models(profile);
           image.dirty = false;

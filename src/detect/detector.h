@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/container_meta.h"
+#include "core/kernel_judge.h"
 #include "core/syscall_event.h"
 #include "detect/anomaly.h"
 #include "detect/event_resources.h"
@@ -85,6 +86,12 @@ class Detector {
   void forget(const std::function<bool(const std::string&)>& select);
   // Test hook: the profile of an image, or null.
   const ImageProfile* profile(const std::string& image_id) const;
+  // In-kernel judging (eBPF, detector in the capturing process): stable programs' known
+  // sequences go to `judge`, and their threads are registered with it, so that calls the
+  // detector could do nothing with never leave the kernel. Alerts stay the same: the kernel
+  // judges a call only when the detector would neither alarm nor leave an alarm on it, and says
+  // how many it judged before the thread's next event (SyscallEvent::judged).
+  void judge_in_kernel(KernelJudge* judge);
 
  private:
   struct ImageState {
@@ -112,6 +119,10 @@ class Detector {
     double sum = 0;
     bool alarmed = false;
     int64_t last_seen = 0;
+    uint32_t judge_epoch = 0;  // the kernel epoch it was registered for (0: none)
+    // Its history started over without the kernel's (a rename, not an exec): never judged,
+    // so the kernel's history and ours cannot part.
+    bool judge_refused = false;
   };
   ImageState& image_for(const ContainerMeta& container);
   ImageState& find_or_load_image(const ContainerMeta& container);
@@ -133,6 +144,12 @@ class Detector {
   void forget_threads_of(const ImageState& image);
   void reset_thread(ThreadState& thread, ImageState& image, const ProgramKey& key);
   void save(ImageState& image);
+  // In-kernel judging: programs to the judge as they become stable, back before they go.
+  void judge_programs_of(ImageProfile& profile);
+  void release_judged(ImageProfile& profile);
+  void register_with_judge(ThreadState& thread, const SyscallEvent& e);
+  // Carries a thread on over calls the kernel judged: its history, count and window.
+  void adopt_judged(ThreadState& thread, const JudgedCalls& judged);
 
   DetectorConfig config_;
   const ProfileStore* store_;
@@ -148,6 +165,9 @@ class Detector {
   int64_t last_purge_ = 0;
   uint64_t anomalies_ = 0;
   uint64_t folded_ = 0;
+  KernelJudge* judge_ = nullptr;
+  std::unordered_map<const ProgramProfile*, uint32_t> judged_ids_;  // the judge's program ids
+  bool judge_full_reported_ = false;
 };
 
 }  // namespace da

@@ -86,6 +86,8 @@ int64_t int_at(const SyscallEvent& e, size_t index) {
   return 0;
 }
 
+bool has_resources(int nr) { return rule_for(nr) != nullptr; }
+
 std::vector<Resource> resources_of(const SyscallEvent& e, std::string_view cwd) {
   std::vector<Resource> out;
   const Rule* rule = rule_for(e.syscall_nr);

@@ -18,6 +18,8 @@ struct Resource {
 
 // `cwd`: the process's working directory when known (absolute), else empty.
 std::vector<Resource> resources_of(const SyscallEvent& e, std::string_view cwd);
+// Whether resources_of reads the arguments of call `nr` (the rest have none).
+bool has_resources(int nr);
 
 // Argument `index` of the event as a string / an integer, or null / 0.
 const std::string* string_at(const SyscallEvent& e, size_t index);

@@ -84,6 +84,8 @@ bool is_shell(const std::string& program) {
   return one_of(p, kShells);
 }
 
+bool indicators_read(int nr) { return nr == SYS_ioctl; }
+
 std::vector<IndicatorHit> check_indicators(const SyscallEvent& e, const ProcessUpdate& u,
                                            const std::vector<Resource>& resources,
                                            const std::set<std::string>& known_execs) {

@@ -36,5 +36,7 @@ std::vector<IndicatorHit> check_indicators(const SyscallEvent& e, const ProcessU
                                            const std::set<std::string>& known_execs);
 
 bool is_shell(const std::string& program);
+// Whether check_indicators reads call `nr` itself (beyond its resources and process update).
+bool indicators_read(int nr);
 
 }  // namespace da

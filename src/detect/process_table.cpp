@@ -60,6 +60,17 @@ bool track_descriptors(ProcessState& p, const SyscallEvent& e) {
 
 }  // namespace
 
+bool ProcessTable::reads_call(int nr) {
+  switch (nr) {
+    case SYS_execve: case SYS_execveat: case SYS_chdir: case SYS_fchdir: case SYS_exit_group:
+    case SYS_connect: case SYS_bind: case SYS_accept: case SYS_accept4:
+    case SYS_dup: case SYS_dup2: case SYS_dup3: case SYS_fcntl: case SYS_close:
+      return true;
+    default:
+      return false;
+  }
+}
+
 ProcessUpdate ProcessTable::update(const SyscallEvent& e, int64_t now) {
   ProcessUpdate u;
   auto [it, is_new] = processes_.try_emplace(e.pid);

@@ -44,6 +44,8 @@ struct ProcessUpdate {
 class ProcessTable {
  public:
   ProcessUpdate update(const SyscallEvent& e, int64_t now);
+  // Whether update() reads anything of call `nr` beyond the names every event carries.
+  static bool reads_call(int nr);
   void exited(const SyscallEvent& e);
   const ProcessState* find(int32_t pid) const;
   // "sh(4242) < containerd-shim(4100)", nearest first.

@@ -10,6 +10,10 @@
 // innermost namespace keeps a process that unshares a new pid namespace inside a container
 // (or runs a nested sandbox) visible. tp_btf programs dereference kernel pointers directly
 // (BTF-typed loads, no helper calls), which keeps the per-syscall cost small.
+//
+// Calls of a stable program's threads are judged here when the detector could do nothing with
+// them (see "In-kernel judging" in syscall_capture.h): they cost a few map lookups instead of
+// a record, its trip through the ring buffer and the whole user-space pipeline.
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
@@ -162,9 +166,185 @@ int BPF_PROG(on_fork, struct task_struct* parent, struct task_struct* child) {
   return 0;
 }
 
+
+// ---- In-kernel judging (syscall_capture.h) ----
+
+// The sequence state of every thread of the monitored containers, judged or not, so that a
+// thread the detector registers later is judged with its real history.
+struct thread_seq {
+  __u32 epoch;       // odd, never 0; changes when the state starts over (first call, exec)
+  __u32 program;     // judged as this program (0: not judged)
+  __u32 generation;  // of that program when the thread was registered
+  __u32 calls;       // calls since the epoch began (a run of one call counts once)
+  __u32 judged;      // calls judged here since the thread's last record
+  __u32 sum;         // of bound[]
+  __u32 polls;       // calls since the last look for a registration
+  __u32 pad;
+  __u64 context;     // the last DA_JUDGE_CONTEXT calls' codes, newest in the low bits
+  __u64 last_sent;   // jiffies at the thread's last record
+  char comm[16];     // the name the registration was for
+  __u16 recent[32];  // calls, by calls & 31
+  __u16 bound[DA_JUDGE_WINDOW];  // surprise bounds of the last calls, by calls % window
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, int);
+  __type(value, struct thread_seq);
+} thread_seqs SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, DA_JUDGE_MAX_PROGRAMS);
+  __type(key, __u32);
+  __type(value, struct da_judge_program);
+} judge_programs SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __uint(max_entries, 1 << 20);
+  __type(key, struct da_judge_key);
+  __type(value, __u16);
+} judge_known SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 65536);
+  __type(key, __u32);
+  __type(value, struct da_judge_follow);
+} judge_follow SEC(".maps");
+
+// Calls judged here, per CPU: they count as captured.
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u64);
+} judged_calls SEC(".maps");
+
+#define CONTEXT_MASK ((1ull << (DA_JUDGE_CONTEXT * DA_JUDGE_CODE_BITS)) - 1)  // all start codes
+
+static __always_inline struct thread_seq* thread_seq_of(struct task_struct* task) {
+  struct thread_seq* st = bpf_task_storage_get(&thread_seqs, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+  if (st && !st->epoch) {
+    st->epoch = bpf_get_prandom_u32() | 1;
+    st->context = CONTEXT_MASK;
+  }
+  return st;
+}
+
+// A successful exec: a new program, its sequence starts over (as the detector's does).
+static __always_inline void restart_seq(struct thread_seq* st) {
+  st->epoch += 2;
+  st->program = 0;
+  st->calls = 0;
+  st->judged = 0;
+  st->sum = 0;
+  st->context = CONTEXT_MASK;
+#pragma unroll
+  for (int i = 0; i < DA_JUDGE_WINDOW; i++) st->bound[i] = 0;
+}
+
+static __always_inline int same_comm(const char a[16], const char b[16]) {
+  __u64 a0, a1, b0, b1;
+  __builtin_memcpy(&a0, a, 8);
+  __builtin_memcpy(&a1, a + 8, 8);
+  __builtin_memcpy(&b0, b, 8);
+  __builtin_memcpy(&b1, b + 8, 8);
+  return a0 == b0 && a1 == b1;
+}
+
+// A registration the detector left for this thread: taken if it names the thread's present
+// epoch and name, dropped either way.
+static __always_inline void take_registration(struct thread_seq* st, __u32 tid, const char comm[16]) {
+  struct da_judge_follow* f = bpf_map_lookup_elem(&judge_follow, &tid);
+  if (!f) return;
+  if (f->epoch == st->epoch && same_comm(f->comm, comm)) {
+    st->program = f->program;
+    st->generation = f->generation;
+    __builtin_memcpy(st->comm, f->comm, 16);
+  }
+  bpf_map_delete_elem(&judge_follow, &tid);
+}
+
+// Before a thread's next record: what the detector missed, so it carries on as if it had not.
+static __always_inline void emit_judged(struct thread_seq* st, __u32 tid) {
+  struct da_judged_record* r = bpf_ringbuf_reserve(&events, sizeof *r, 0);
+  if (!r) {
+    count_lost();
+    return;
+  }
+  r->type = DA_RECORD_JUDGED;
+  r->tid = tid;
+  r->judged = st->judged;
+  r->calls = st->calls;
+#pragma unroll
+  for (int i = 0; i < DA_JUDGE_RECENT; i++)
+    r->recent[i] = st->calls >= (__u32)(DA_JUDGE_RECENT - i)
+                       ? (short)st->recent[(st->calls - DA_JUDGE_RECENT + i) & 31]
+                       : -1;
+  bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+}
+
+// Follows the call in the thread's sequence state and says whether it was judged here (no
+// record). A record the detector needs is preceded by the judged-calls record when calls were
+// judged since the thread's last one.
+static __always_inline int judge(struct thread_seq* st, struct da_arg_kinds* kinds, int nr,
+                                 const char comm[16]) {
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  // A registration waits at most 16 calls; looked for while judged too (a detector that
+  // forgot an idle thread registers it again).
+  if ((st->polls++ & 15) == 0) take_registration(st, tid, comm);
+  struct da_judge_program* prog = 0;
+  if (st->program) {
+    __u32 id = st->program;
+    prog = bpf_map_lookup_elem(&judge_programs, &id);
+    if (!prog || prog->generation != st->generation || !prog->quiet_sum || !same_comm(st->comm, comm)) {
+      st->program = 0;  // relearned, or renamed: the detector sees everything again
+      prog = 0;
+    }
+  }
+  const __u16 last = st->calls ? st->recent[(st->calls - 1) & 31] : 0xffff;
+  const int repeat = last == (__u16)nr;
+  const __u64 code = nr < DA_JUDGE_OTHER_CODE ? (__u64)nr : DA_JUDGE_OTHER_CODE;
+  const __u64 sequence = (st->context << DA_JUDGE_CODE_BITS) | code;
+  __u32 bound = DA_JUDGE_UNKNOWN;
+  if (prog && !repeat && code != DA_JUDGE_OTHER_CODE) {
+    struct da_judge_key key = {st->program, st->generation, sequence};
+    __u16* known = bpf_map_lookup_elem(&judge_known, &key);
+    if (known) bound = *known;
+  }
+  const __u32 slot = st->calls & (DA_JUDGE_WINDOW - 1);
+  const __u32 sum = st->sum - st->bound[slot] + bound;
+  // Jiffies: a global variable read, where a clock read would cost as much as the rest.
+  const __u64 now = bpf_jiffies64();
+  const int judged = prog && kinds && kinds->sequence_only && now - st->last_sent < DA_JUDGE_HEARTBEAT_JIFFIES &&
+                     (repeat || (bound != DA_JUDGE_UNKNOWN && sum < prog->quiet_sum));
+  if (judged) {
+    __u32 zero = 0;
+    __u64* n = bpf_map_lookup_elem(&judged_calls, &zero);
+    if (n) *n += 1;
+  } else {
+    if (st->judged) emit_judged(st, tid);
+    st->judged = 0;
+    st->last_sent = now;
+  }
+  if (!repeat) {
+    if (judged) st->judged++;
+    st->recent[st->calls & 31] = (__u16)nr;
+    st->bound[slot] = (__u16)bound;
+    st->sum = sum;
+    st->context = sequence & CONTEXT_MASK;
+    st->calls++;
+  }
+  return judged;
+}
+
 static __always_inline void fill_header(struct da_syscall_record* r, struct task_struct* task,
                                         __u32 container, __u32 ns_pid, __u32 inum, int nr,
-                                        long long ret, const unsigned long long args[6]) {
+                                        long long ret, const unsigned long long args[6], __u32 epoch) {
   // Direct (BTF) loads from the task rather than helper calls: this runs for every syscall.
   r->type = DA_RECORD_SYSCALL;
   r->container = container;
@@ -177,6 +357,7 @@ static __always_inline void fill_header(struct da_syscall_record* r, struct task
   r->ppid = task->real_parent->tgid;
   r->uid = (__u32)bpf_get_current_uid_gid();
   r->nr = nr;
+  r->thread_epoch = epoch;
   r->ret = ret;
 #pragma unroll
   for (int i = 0; i < 6; i++) r->args[i] = args[i];
@@ -185,9 +366,8 @@ static __always_inline void fill_header(struct da_syscall_record* r, struct task
 }
 
 static __always_inline int emit(struct task_struct* task, __u32 container, __u32 ns_pid, __u32 inum,
-                                int nr, long long ret, const unsigned long long args[6]) {
-  __u32 key = (__u32)nr;
-  struct da_arg_kinds* kinds = bpf_map_lookup_elem(&arg_kinds, &key);
+                                int nr, long long ret, const unsigned long long args[6],
+                                struct da_arg_kinds* kinds, __u32 epoch) {
   if (!kinds || !kinds->any_string) {
     // The common case: no strings, the record is written in place.
     struct da_syscall_record* r = bpf_ringbuf_reserve(&events, HEADER_SIZE, 0);
@@ -200,7 +380,7 @@ static __always_inline int emit(struct task_struct* task, __u32 container, __u32
       bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
       return 0;
     }
-    fill_header(r, task, container, ns_pid, inum, nr, ret, args);
+    fill_header(r, task, container, ns_pid, inum, nr, ret, args, epoch);
     bpf_ringbuf_submit(r, wakeup_flag());
     return 0;
   }
@@ -210,7 +390,7 @@ static __always_inline int emit(struct task_struct* task, __u32 container, __u32
   if (!r) return 0;
   bpf_get_current_comm(r->comm, sizeof r->comm);
   if (is_runc_setup(task, r->comm)) return 0;
-  fill_header(r, task, container, ns_pid, inum, nr, ret, args);
+  fill_header(r, task, container, ns_pid, inum, nr, ret, args, epoch);
   int found = 0;
 #pragma unroll
   for (int i = 0; i < 6; i++) {
@@ -353,7 +533,12 @@ int BPF_PROG(on_sys_enter, struct pt_regs* regs, long id) {
   read_args(regs, args);
   if (id == NR_EXECVE) emit_exec_args(args, args[0], args[1]);
   else if (id == NR_EXECVEAT) emit_exec_args(args, args[1], args[2]);
-  else emit(task, *container, ns_pid, inum, (int)id, 0, args);  // exit, exit_group: never return
+  else {  // exit, exit_group: never return
+    __u32 key = (__u32)id;
+    struct thread_seq* st = bpf_task_storage_get(&thread_seqs, task, 0, 0);
+    emit(task, *container, ns_pid, inum, (int)id, 0, args, bpf_map_lookup_elem(&arg_kinds, &key),
+         st ? st->epoch : 0);
+  }
   return 0;
 }
 
@@ -367,12 +552,21 @@ int BPF_PROG(on_sys_exit, struct pt_regs* regs, long ret) {
   if (nr < 0 || nr >= MAX_NR || nr == NR_EXIT || nr == NR_EXIT_GROUP) return 0;
   unsigned long long args[6];
   read_args(regs, args);
+  struct thread_seq* st = thread_seq_of(task);
   if ((nr == NR_EXECVE || nr == NR_EXECVEAT) && ret == 0) {
     // From here on it is the container's program (exec is rare: no need to look first). Its
     // name is already the new program's, so this exec itself is emitted.
     bpf_task_storage_delete(&setup_tasks, task);
+    if (st) restart_seq(st);
     emit_exe(task);
   }
-  emit(task, *container, ns_pid, inum, nr, ret, args);
+  __u32 key = (__u32)nr;
+  struct da_arg_kinds* kinds = bpf_map_lookup_elem(&arg_kinds, &key);
+  if (st) {
+    char comm[16];
+    bpf_get_current_comm(comm, sizeof comm);
+    if (judge(st, kinds, nr, comm)) return 0;
+  }
+  emit(task, *container, ns_pid, inum, nr, ret, args, kinds, st ? st->epoch : 0);
   return 0;
 }

@@ -20,6 +20,7 @@ enum da_record_type {
   DA_RECORD_SYSCALL = 1, /* one completed syscall */
   DA_RECORD_EXEC_ARGS = 2, /* execve's file name and argv, read at entry (gone after success) */
   DA_RECORD_EXE = 3,       /* the executable a successful exec runs, as path components */
+  DA_RECORD_JUDGED = 4,    /* calls of a thread the kernel judged itself, before its next record */
 };
 
 #define DA_MAX_PATH_DEPTH 16
@@ -36,6 +37,9 @@ enum da_arg_kind {
 struct da_arg_kinds {
   unsigned char kind[6];
   unsigned char any_string; /* some argument is read as a string */
+  /* Only the call's place in the sequence matters to the detector (no path, address, fd
+   * bookkeeping or process change in it): the kernel may judge it itself. Set by the detector. */
+  unsigned char sequence_only;
 };
 
 struct da_syscall_record {
@@ -45,6 +49,9 @@ struct da_syscall_record {
   unsigned int pid, tid, ns_pid, ppid, uid;
   unsigned int pid_ns; /* inode of the pid namespace (at the containers' level) */
   int nr;
+  /* Names the thread's sequence state in the kernel: it changes when that state starts over
+   * (first call seen, exec). A registration to judge the thread names it (da_judge_follow). */
+  unsigned int thread_epoch;
   long long ret;
   unsigned long long args[6];
   char comm[16];
@@ -73,6 +80,58 @@ struct da_exe_record {
   unsigned int depth;     /* components in names, innermost (the file name) first */
   unsigned int truncated; /* deeper than DA_MAX_PATH_DEPTH */
   char names[DA_MAX_PATH_DEPTH][DA_MAX_PATH_NAME];
+};
+
+/* In-kernel judging (issue 10): once an image's profile is stable, its programs' known syscall
+ * sequences and each one's surprise bound are put in the kernel, and a thread the detector
+ * registers has its calls judged there. A call is sent on only when the detector could do
+ * something with it: an unknown sequence, a locality window that could reach the alarm
+ * threshold (or leave an alarm), an argument the detector reads, or the first call after
+ * DA_JUDGE_HEARTBEAT_JIFFIES without one (15-150 s at HZ 1000-100; the detector forgets a
+ * thread after 600 s without an event). Before a thread's next record after calls judged in the
+ * kernel, a da_judged_record carries what the detector needs to carry on as if it had seen
+ * them: how many, and the thread's last calls. */
+#define DA_JUDGE_WINDOW 16      /* the detector's locality window (calls) */
+#define DA_JUDGE_CONTEXT 5      /* calls of context per sequence (the profile's order - 1) */
+#define DA_JUDGE_RECENT 21      /* DA_JUDGE_WINDOW + DA_JUDGE_CONTEXT: enough to rescore a window */
+#define DA_JUDGE_CODE_BITS 9    /* per call in a packed sequence, as the n-gram model packs */
+#define DA_JUDGE_START_CODE 511 /* before a thread's first call */
+#define DA_JUDGE_OTHER_CODE 510 /* call numbers from here on: never judged */
+#define DA_JUDGE_UNIT 1024      /* surprise fixed point: 1/1024 nats */
+#define DA_JUDGE_UNKNOWN 0xffff /* bound of a call with no known surprise */
+#define DA_JUDGE_MAX_PROGRAMS 4096
+#define DA_JUDGE_HEARTBEAT_JIFFIES 15000ull
+
+/* judge_programs[id]: a stable program's state. The detector's window holds no alarm and no
+ * alarm to leave while the sum of the last DA_JUDGE_WINDOW bounds is below quiet_sum. */
+struct da_judge_program {
+  unsigned int generation; /* bumped when the id is reused: old sequences and threads lapse */
+  unsigned int quiet_sum;  /* 0: nothing is judged */
+};
+
+/* judge_known key: a known sequence of one program, DA_JUDGE_CONTEXT + 1 calls packed
+ * oldest-first in DA_JUDGE_CODE_BITS each; value: its surprise bound (unsigned short). */
+struct da_judge_key {
+  unsigned int program;
+  unsigned int generation;
+  unsigned long long sequence;
+};
+
+/* judge_follow[tid]: the detector asks for a thread to be judged as a program; taken when the
+ * epoch is still the thread's and its name is still `comm`, dropped otherwise. */
+struct da_judge_follow {
+  unsigned int program;
+  unsigned int generation;
+  unsigned int epoch;
+  char comm[16];
+};
+
+struct da_judged_record {
+  unsigned int type; /* DA_RECORD_JUDGED */
+  unsigned int tid;
+  unsigned int judged; /* calls judged in the kernel since the thread's previous record */
+  unsigned int calls;  /* calls of the thread since its epoch began, before its next record */
+  short recent[DA_JUDGE_RECENT]; /* its last calls, oldest first; -1 before its first */
 };
 
 #endif

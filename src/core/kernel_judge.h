@@ -1,0 +1,37 @@
+#pragma once
+// What the detector hands the capture so that calls it could do nothing with are judged in the
+// kernel and never sent: the known syscall sequences of each stable program, with a bound on
+// each one's surprise, and which threads run which program. Implemented by the eBPF backend
+// (capture/ebpf/syscall_capture.h says what the kernel side does with it); the detector calls
+// it from the consumer thread. Defined here, below both, so neither depends on the other.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace da {
+
+class KernelJudge {
+ public:
+  static constexpr int kWindow = 16;  // the locality window the kernel side keeps
+  static constexpr int kOrder = 6;    // calls per sequence: 5 of context and the call
+
+  struct KnownSequence {
+    std::array<int16_t, kOrder> calls;  // -1: before the thread's first call
+    float surprise;                     // as the detector scores it (clipped)
+  };
+
+  virtual ~KernelJudge() = default;
+  // The calls (by number) that matter to the detector only by their place in a sequence.
+  virtual void set_sequence_only(const std::vector<bool>& by_number) = 0;
+  // A stable program: its known sequences, and the window sum of surprises below which the
+  // detector's window can neither raise an alarm nor leave one. Returns the program's id, or
+  // 0 when it is not judged in the kernel (no room); the error says why.
+  virtual uint32_t add_program(const std::vector<KnownSequence>& known, double quiet_sum,
+                               std::string& error) = 0;
+  virtual void remove_program(uint32_t id) = 0;
+  // The thread whose sequence state is `epoch` runs `program` under the name `comm`.
+  virtual void follow_thread(int32_t tid, uint32_t epoch, uint32_t program, const std::string& comm) = 0;
+};
+
+}  // namespace da

@@ -1,0 +1,298 @@
+// In-kernel judging keeps detection unchanged: real traces (the ADFA-LD subset) go to one
+// detector whole, and to another only as the kernel side would send them on — a model of
+// judge() in src/capture/ebpf/syscall_capture.bpf.c, in the same fixed point, with its
+// registrations arriving late as they do through the pipeline. Both must raise the same alerts.
+#include <gtest/gtest.h>
+#include <sys/syscall.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <map>
+
+#include "detect/detector.h"
+#include "detect/sequence_only.h"
+#include "eval/trace_dataset.h"
+#include "synthetic_events.h"
+
+namespace da {
+namespace {
+
+constexpr uint64_t kStartContext = (1ULL << 45) - 1;  // five start codes (511)
+
+// What the kernel side does with each call of a monitored thread (syscall_capture.bpf.c).
+class KernelModel final : public KernelJudge {
+ public:
+  explicit KernelModel(uint64_t registration_lag) : lag_(registration_lag) {}
+
+  void set_sequence_only(const std::vector<bool>& by_number) override { only_ = by_number; }
+  uint32_t add_program(const std::vector<KnownSequence>& known, double quiet_sum, std::string&) override {
+    const uint32_t id = ++last_id_;
+    Program& p = programs_[id];
+    p.generation = id;
+    for (const auto& k : known) {
+      uint64_t sequence = 0;
+      bool judged = true;
+      for (int16_t call : k.calls) {
+        if (call >= 510) judged = false;
+        sequence = (sequence << 9) | (call < 0 ? 511u : static_cast<uint64_t>(call));
+      }
+      if (judged)
+        p.known[sequence] = static_cast<uint16_t>(std::clamp(std::ceil(k.surprise * 1024.0) + 1, 1.0, 65534.0));
+    }
+    p.quiet = static_cast<uint32_t>(std::clamp(std::floor(quiet_sum * 1024) - 16, 0.0, 4e9));
+    ++programs_added_;
+    return id;
+  }
+  void remove_program(uint32_t id) override { programs_.erase(id); }
+  void follow_thread(int32_t tid, uint32_t epoch, uint32_t program, const std::string& comm) override {
+    auto p = programs_.find(program);
+    if (p == programs_.end()) return;
+    waiting_.push_back({tid, {program, p->second.generation, epoch, comm}, seen_ + lag_});
+  }
+
+  // False when the call is judged here: the detector never sees it. Else `e` carries the
+  // thread's epoch and, after judged calls, their count and the thread's last calls.
+  bool send(SyscallEvent& e) {
+    ++seen_;
+    while (!waiting_.empty() && waiting_.front().visible_at <= seen_) {
+      follow_[waiting_.front().tid] = waiting_.front().follow;
+      waiting_.pop_front();
+    }
+    Thread& st = threads_[e.tid];
+    if (!st.epoch) {
+      st.epoch = (next_epoch_ += 2);
+      st.context = kStartContext;
+    }
+    const int nr = e.syscall_nr;
+    e.judged.count = 0;
+    if (nr == SYS_exit || nr == SYS_exit_group) {  // at entry: sent, the thread ends
+      e.thread_epoch = st.epoch;
+      threads_.erase(e.tid);
+      return true;
+    }
+    if ((nr == SYS_execve || nr == SYS_execveat) && e.ret == 0) {
+      const uint32_t epoch = st.epoch + 2;
+      st = Thread{};
+      st.epoch = epoch;
+      st.context = kStartContext;
+    }
+    e.thread_epoch = st.epoch;
+    if ((st.polls++ & 15) == 0) {
+      auto f = follow_.find(e.tid);
+      if (f != follow_.end()) {
+        if (f->second.epoch == st.epoch && f->second.comm == e.comm) {
+          st.program = f->second.program;
+          st.generation = f->second.generation;
+          st.comm = f->second.comm;
+        }
+        follow_.erase(f);
+      }
+    }
+    const Program* prog = nullptr;
+    if (st.program) {
+      auto p = programs_.find(st.program);
+      if (p == programs_.end() || p->second.generation != st.generation || !p->second.quiet || st.comm != e.comm)
+        st.program = 0;
+      else
+        prog = &p->second;
+    }
+    const uint16_t last = st.calls ? st.recent[(st.calls - 1) & 31] : 0xffff;
+    const bool repeat = last == static_cast<uint16_t>(nr);
+    const uint64_t code = nr < 510 ? static_cast<uint64_t>(nr) : 510;
+    const uint64_t sequence = (st.context << 9) | code;
+    uint32_t bound = 0xffff;
+    if (prog && !repeat && code != 510) {
+      auto k = prog->known.find(sequence);
+      if (k != prog->known.end()) bound = k->second;
+    }
+    const uint32_t slot = st.calls & 15;
+    const uint32_t sum = st.sum - st.bound[slot] + bound;
+    const bool judged = prog && only_[static_cast<size_t>(nr)] && (repeat || (bound != 0xffff && sum < prog->quiet));
+    if (judged) {
+      ++judged_;
+    } else if (st.judged) {
+      e.judged.count = st.judged;
+      for (int i = 0; i < JudgedCalls::kRecent; ++i)
+        e.judged.recent[i] = st.calls >= static_cast<uint32_t>(JudgedCalls::kRecent - i)
+                                 ? static_cast<int16_t>(st.recent[(st.calls - JudgedCalls::kRecent + i) & 31])
+                                 : int16_t{-1};
+      st.judged = 0;
+    }
+    if (!repeat) {
+      if (judged) ++st.judged;
+      st.recent[st.calls & 31] = static_cast<uint16_t>(nr);
+      st.bound[slot] = static_cast<uint16_t>(bound);
+      st.sum = sum;
+      st.context = sequence & kStartContext;
+      ++st.calls;
+    }
+    return !judged;
+  }
+  uint64_t judged() const { return judged_; }
+  uint64_t programs_added() const { return programs_added_; }
+
+ private:
+  struct Program {
+    uint32_t generation = 0, quiet = 0;
+    std::unordered_map<uint64_t, uint16_t> known;
+  };
+  struct Follow {
+    uint32_t program, generation, epoch;
+    std::string comm;
+  };
+  struct Waiting {
+    int32_t tid;
+    Follow follow;
+    uint64_t visible_at;
+  };
+  struct Thread {
+    uint32_t epoch = 0, program = 0, generation = 0, calls = 0, judged = 0, sum = 0, polls = 0;
+    uint64_t context = 0;
+    std::string comm;
+    uint16_t recent[32] = {};
+    uint16_t bound[16] = {};
+  };
+  uint64_t lag_;
+  uint64_t seen_ = 0, judged_ = 0, programs_added_ = 0;
+  uint32_t last_id_ = 0, next_epoch_ = 1;
+  std::vector<bool> only_;
+  std::map<uint32_t, Program> programs_;
+  std::unordered_map<int32_t, Follow> follow_;
+  std::deque<Waiting> waiting_;
+  std::unordered_map<int32_t, Thread> threads_;
+};
+
+std::string datasets_dir() {
+  if (const char* d = std::getenv("DA_DATASETS")) return d;
+  return std::string(DA_SOURCE_DIR) + "/../shared/datasets";
+}
+
+const ContainerMeta kImage{"adfa", "adfa/host:1", "sha256:adfa000000000000000000000000000000"};
+
+// The traces' i386 numbers as x86_64 calls a process makes: open and close as themselves (the
+// detector reads their arguments: never judged in the kernel), execve as an exec of the same
+// program, exit as exit_group, the rest spread over the calls that matter only as sequence.
+class Replay {
+ public:
+  Replay() {
+    const auto only = sequence_only_calls();
+    for (int nr = 0; nr < 450; ++nr)
+      if (only[static_cast<size_t>(nr)]) sequence_calls_.push_back(nr);
+  }
+  SyscallEvent event(int64_t second, int32_t pid, int32_t i386) const {
+    switch (i386) {
+      case 5: return synthetic::call(second, pid, SYS_openat, {int64_t{-100}, std::string("/etc/app.conf"), int64_t{0}, uint64_t{0}}, 3, "adfa", "/usr/bin/adfa");
+      case 6: return synthetic::call(second, pid, SYS_close, {uint64_t{3}}, 0, "adfa", "/usr/bin/adfa");
+      case 11:
+        return synthetic::call(second, pid, SYS_execve,
+                               {std::string("/usr/bin/adfa"), std::vector<std::string>{"adfa"}, uint64_t{0}}, 0, "adfa", "/usr/bin/adfa");
+      case 1:
+      case 252: return synthetic::call(second, pid, SYS_exit_group, {int64_t{0}}, 0, "adfa", "/usr/bin/adfa");
+      default:
+        return synthetic::call(second, pid, sequence_calls_[static_cast<size_t>(i386) % sequence_calls_.size()], {}, 0, "adfa", "/usr/bin/adfa");
+    }
+  }
+
+ private:
+  std::vector<int32_t> sequence_calls_;
+};
+
+std::string describe(const Anomaly& a) {
+  char score[64];
+  std::snprintf(score, sizeof score, "%.3f", a.score);
+  return std::string(kind_name(a.kind)) + " tid " + std::to_string(a.process.tid) + " " + a.subject + " " + score;
+}
+
+TEST(KernelJudging, TheDetectorRaisesTheSameAlertsWhenTheKernelJudgesKnownSequences) {
+  const std::string adfa = datasets_dir() + "/adfa-ld";
+  if (!std::filesystem::is_directory(adfa)) {
+    if (std::getenv("CI")) FAIL() << "CI has the datasets at " << adfa;
+    GTEST_SKIP() << "ADFA-LD not found at " << adfa << " (set DA_DATASETS)";
+  }
+  auto training = load_traces(adfa + "/Training_Data_Master", DatasetFormat::kAdfa);
+  auto validation = load_traces(adfa + "/Validation_Data_Master", DatasetFormat::kAdfa);
+  auto attacks = load_traces(adfa + "/Attack_Data_Master", DatasetFormat::kAdfa);
+  ASSERT_TRUE(training && validation && attacks);
+
+  DetectorConfig config;
+  config.learning.min_seconds = 10;
+  config.learning.max_seconds = 60;
+  config.learning.novelty = 1e-2;
+  config.progress_interval_seconds = 100000;
+  // ADFA's traces vary so much that the default threshold lies above any window (no sequence
+  // alarm at all); a lower one makes alarms, re-arming and windows near the edge common.
+  config.threshold.windows_per_false_alarm = 100;
+  config.threshold.margin = 0.5;
+  int64_t now = 1'800'000'000;
+  std::vector<Anomaly> seen_all, seen_judged;
+  auto log = [](const std::string&) {};
+  Detector all(config, nullptr, [&](const Anomaly& a) { seen_all.push_back(a); }, log, [&] { return now; });
+  Detector judged(config, nullptr, [&](const Anomaly& a) { seen_judged.push_back(a); }, log, [&] { return now; });
+  KernelModel kernel(/*registration_lag=*/40);  // events the pipeline carries before it lands
+  judged.judge_in_kernel(&kernel);
+
+  // Traces run four at a time, interleaved in runs of 32 calls as capture delivers threads.
+  const Replay replay;
+  int32_t next_pid = 1000;
+  uint64_t fed = 0, sent = 0;
+  auto feed = [&](const std::vector<Trace>& traces) {
+    for (size_t first = 0; first < traces.size(); first += 4) {
+      const size_t last = std::min(traces.size(), first + 4);
+      const int32_t base = next_pid;
+      next_pid += 4;
+      for (size_t at = 0;; at += 32) {
+        bool any = false;
+        for (size_t t = first; t < last; ++t) {
+          const auto& calls = traces[t].calls;
+          for (size_t i = at; i < std::min(calls.size(), at + 32); ++i) {
+            any = true;
+            SyscallEvent e = replay.event(now, base + static_cast<int32_t>(t - first), calls[i]);
+            all.observe(e, "host", kImage);
+            ++fed;
+            if (kernel.send(e)) {
+              judged.observe(e, "host", kImage);
+              ++sent;
+            }
+            if (fed % 4000 == 0) {
+              ++now;
+              all.tick();
+              judged.tick();
+            }
+          }
+        }
+        if (!any) break;
+      }
+    }
+  };
+  auto stable = [&](const Detector& d) {
+    return d.profile(kImage.image_id) && d.profile(kImage.image_id)->state == ProfileState::kStable;
+  };
+  for (int pass = 0; pass < 10 && !stable(all); ++pass) feed(*training);
+  ASSERT_TRUE(stable(all));
+  ASSERT_TRUE(stable(judged));
+  ASSERT_GT(kernel.programs_added(), 0u);
+
+  const uint64_t fed_before = fed, sent_before = sent, judged_before = kernel.judged();
+  feed(*validation);
+  feed(*attacks);
+  const uint64_t detect_calls = fed - fed_before;
+  std::vector<std::string> a, b;
+  for (const auto& x : seen_all) a.push_back(describe(x));
+  for (const auto& x : seen_judged) b.push_back(describe(x));
+  size_t sequence_alerts = 0;
+  for (const auto& x : seen_all) sequence_alerts += x.kind == AnomalyKind::kSequence;
+  // Not vacuous: the traces raise sequence alerts, and most calls are judged in the kernel.
+  EXPECT_GT(sequence_alerts, 20u);
+  EXPECT_GT(kernel.judged() - judged_before, detect_calls / 3);
+  EXPECT_EQ(sent - sent_before + kernel.judged() - judged_before, detect_calls);
+  EXPECT_EQ(a, b);
+  std::printf("detection: %llu calls, %llu judged in the kernel; %zu alerts (%zu of sequences)\n",
+              static_cast<unsigned long long>(detect_calls),
+              static_cast<unsigned long long>(kernel.judged() - judged_before), a.size(), sequence_alerts);
+}
+
+}  // namespace
+}  // namespace da
