@@ -4,12 +4,17 @@
 # the host with `redis-benchmark -t get` and `wrk`, side by side in one run: untraced, then under
 # `docker-anomalies run` per backend in its default configuration. Medians of RUNS rounds; the
 # modes alternate inside each round so that drift of the machine hits them alike. For the agent
-# modes it also reports the agent's CPU (user + system, from /proc/PID/stat) per captured event.
+# modes it also reports the agent's CPU (user + system, from /proc/PID/stat) per captured event
+# and the share of captured calls judged in the kernel.
 # Usage: bench/services-overhead.sh [BUILD_DIR] [RUNS] [MODES...]
 #   modes: untraced ebpf ptrace ptrace_floor (default: untraced ebpf); REDIS_REQUESTS,
 #   WRK_SECONDS override. ptrace_floor: bench/ptrace_floor on every thread of both containers,
 #   resuming each syscall stop and doing nothing else — the kernel's own cost of ptrace.
 #   baseline: the ebpf agent at BASELINE_AGENT (an older build), side by side with this one.
+#   ebpf and ptrace start from no profile: the agent learns during the loads. ebpf_stable is the
+#   agent's steady state: a profile of the lab image learned beforehand (under the same loads,
+#   time-limited to LEARN_SECONDS, default 60) and now stable, so known sequences are judged in
+#   the kernel; ebpf_stable_nojudge is the same with --judge-in-kernel false.
 set -euo pipefail
 build_dir=$(cd "${1:-build}" && pwd)
 runs=${2:-3}
@@ -36,14 +41,43 @@ for port in $redis_port $nginx_port; do
 done
 
 redis_rps() {
-  redis-benchmark -h 127.0.0.1 -p "$redis_port" -t get -c 8 -n "$requests" --csv |
+  redis-benchmark -h 127.0.0.1 -p "$redis_port" -t get -c 8 -n "${REDIS_REQUESTS:-$requests}" --csv |
     awk -F'"' '/"GET"/ {print $4}'
 }
 nginx_rps() {
-  wrk -t1 -c8 -d"${wrk_seconds}s" "http://127.0.0.1:$nginx_port/page10.html" | awk '/Requests\/sec/ {print $2}'
+  wrk -t1 -c8 -d"${WRK_SECONDS:-$wrk_seconds}s" "http://127.0.0.1:$nginx_port/page10.html" | awk '/Requests\/sec/ {print $2}'
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 captured() { sed -n 's/.*captured \([0-9]*\) syscalls.*/\1/p' "$1" | tail -1; }
+judged() { local n; n=$(sed -n 's/.*(\([0-9]*\) judged in the kernel).*/\1/p' "$1" | tail -1); echo "${n:-0}"; }
+
+start_agent() {  # start_agent LOG ARGS...: returns once the agent follows the containers
+  local log=$1
+  shift
+  "$@" >"$log" 2>&1 &
+  agent_pid=$!
+  until grep -q "Listening for docker events" "$log"; do
+    kill -0 "$agent_pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    sleep 0.1
+  done
+  sleep 1  # the running containers are attached
+}
+
+# The stable modes' profile: learned once, under the benchmark's own loads, time-limited.
+learn_stable_profile() {
+  local learn=${LEARN_SECONDS:-60} deadline
+  echo "bench: learning a profile of $image for the stable modes (up to $((learn + 30)) s)" >&2
+  start_agent "$work/learn.log" "$build_dir/docker-anomalies" run --state-dir "$work/state-stable" \
+    --learn-min-seconds $((learn / 2)) --learn-max-seconds "$learn"
+  deadline=$((SECONDS + learn + 30))
+  until grep -q "profile of $image is stable" "$work/learn.log"; do
+    [ $SECONDS -lt $deadline ] || { echo "bench: the profile did not become stable" >&2; tail "$work/learn.log" >&2; exit 1; }
+    REDIS_REQUESTS=20000 redis_rps >/dev/null
+    WRK_SECONDS=1 nginx_rps >/dev/null
+  done
+  kill -TERM "$agent_pid"; wait "$agent_pid" || true; agent_pid=
+  grep -E "is stable|sequence threshold" "$work/learn.log" >&2 || true
+}
 
 # Every thread of every process in the pid namespace of a container's init.
 container_threads() {
@@ -59,7 +93,7 @@ container_threads() {
 round() {
   local mode=$1
   if [ "$mode" = untraced ]; then
-    echo "$(redis_rps) $(nginx_rps) - -"
+    echo "$(redis_rps) $(nginx_rps) - - -"
     return
   fi
   if [ "$mode" = ptrace_floor ]; then
@@ -69,49 +103,56 @@ round() {
     r=$(redis_rps)
     n=$(nginx_rps)
     kill -9 "$floor_pid"; wait "$floor_pid" 2>/dev/null || true
-    echo "$r $n - -"
+    echo "$r $n - - -"
     return
   fi
-  local agent=$build_dir/docker-anomalies backend=$mode
-  if [ "$mode" = baseline ]; then
-    agent=${BASELINE_AGENT:?baseline mode needs BASELINE_AGENT=path of an older docker-anomalies}
-    backend=ebpf
+  local agent=$build_dir/docker-anomalies backend=$mode extra=() state=$work/state-$mode
+  case $mode in
+    baseline)
+      agent=${BASELINE_AGENT:?baseline mode needs BASELINE_AGENT=path of an older docker-anomalies}
+      backend=ebpf ;;
+    ebpf_stable|ebpf_stable_nojudge)
+      backend=ebpf
+      rm -rf "$state"; cp -a "$work/state-stable" "$state"  # every round from the same profile
+      [ "$mode" = ebpf_stable_nojudge ] && extra=(--judge-in-kernel false) ;;
+  esac
+  start_agent "$work/agent.log" "$agent" run --backend "$backend" --state-dir "$state" "${extra[@]}"
+  if [[ $mode == ebpf_stable* ]] && ! grep -q "loaded: stable" "$work/agent.log"; then
+    echo "bench: $mode did not start from the stable profile" >&2; cat "$work/agent.log" >&2; exit 1
   fi
-  "$agent" run --backend "$backend" --state-dir "$work/state-$mode" >"$work/agent.log" 2>&1 &
-  agent_pid=$!
-  until grep -q "Listening for docker events" "$work/agent.log"; do
-    kill -0 "$agent_pid" 2>/dev/null || { cat "$work/agent.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  sleep 1  # the running containers are attached
   local t0 r n t1
   t0=$(cpu_ticks "$agent_pid")
   r=$(redis_rps)
   n=$(nginx_rps)
   t1=$(cpu_ticks "$agent_pid")
   kill -TERM "$agent_pid"; wait "$agent_pid" || true; agent_pid=
-  echo "$r $n $(( t1 - t0 )) $(captured "$work/agent.log")"
+  echo "$r $n $(( t1 - t0 )) $(captured "$work/agent.log") $(judged "$work/agent.log")"
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 hz=$(getconf CLK_TCK)
+[[ " $modes " == *" ebpf_stable"* ]] && learn_stable_profile
 for i in $(seq 1 "$runs"); do
   for mode in $modes; do
     line=$(round "$mode")
     echo "$line" >>"$work/$mode"
-    printf 'round %d/%d %-9s redis %s GET/s, nginx %s req/s, agent ticks %s, events %s\n' "$i" "$runs" "$mode" $line >&2
+    printf 'round %d/%d %-9s redis %s GET/s, nginx %s req/s, agent ticks %s, events %s (judged in the kernel %s)\n' "$i" "$runs" "$mode" $line >&2
   done
 done
 
 col() { awk -v c="$2" '{print $c}' "$work/$1" | median; }
 base_r=$(col untraced 1 2>/dev/null || true)
 base_n=$(col untraced 2 2>/dev/null || true)
-echo "| mode | redis GET/s | ratio | nginx req/s | ratio | agent CPU per event |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| mode | redis GET/s | ratio | nginx req/s | ratio | agent CPU per event | judged in the kernel |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 for mode in $modes; do
   r=$(col "$mode" 1); n=$(col "$mode" 2)
-  per=$( [ "$mode" = untraced ] || [ "$mode" = ptrace_floor ] && echo "-" || awk -v hz="$hz" '{ if ($4 > 0) printf "%.3f\n", $3 / hz * 1e6 / $4 }' "$work/$mode" | median)
-  awk -v m="$mode" -v r="$r" -v n="$n" -v br="${base_r:-$r}" -v bn="${base_n:-$n}" -v p="$per" \
-    'BEGIN {printf "| %s | %.1f k | %.2f | %.1f k | %.2f | %s µs |\n", m, r/1000, r/br, n/1000, n/bn, p}'
+  per=- share=-
+  if [ "$mode" != untraced ] && [ "$mode" != ptrace_floor ]; then
+    per=$(awk -v hz="$hz" '{ if ($4 > 0) printf "%.3f\n", $3 / hz * 1e6 / $4 }' "$work/$mode" | median)
+    share=$(awk '{ if ($4 > 0) printf "%.3f\n", $5 / $4 }' "$work/$mode" | median)
+  fi
+  awk -v m="$mode" -v r="$r" -v n="$n" -v br="${base_r:-$r}" -v bn="${base_n:-$n}" -v p="$per" -v s="$share" \
+    'BEGIN {printf "| %s | %.1f k | %.2f | %.1f k | %.2f | %s µs | %s |\n", m, r/1000, r/br, n/1000, n/bn, p, s}'
 done
-echo "(medians of $runs rounds; agent CPU = user + system seconds of the agent over both loads / events captured in them)"
+echo "(medians of $runs rounds; agent CPU = user + system seconds of the agent over both loads / events captured in them, judged in the kernel or not)"

@@ -493,7 +493,9 @@ void EbpfBackend::set_sequence_only(const std::vector<bool>& by_number) {
   std::lock_guard lock(judge_mutex_);
   if (!skeleton_) return;
   for (auto& [nr, kinds] : arg_kinds_) {
-    kinds.sequence_only = nr < by_number.size() && by_number[nr] && !kinds.any_string;
+    // A judged call's strings are never read: a path the detector does not look at (stat,
+    // access) costs nothing when the call is judged.
+    kinds.sequence_only = nr < by_number.size() && by_number[nr];
     uint32_t key = nr;
     bpf_map__update_elem(skeleton_->maps.arg_kinds, &key, sizeof key, &kinds, sizeof kinds, BPF_ANY);
   }

@@ -234,12 +234,16 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
   // place: building the key would copy two strings per syscall.)
   const bool restarted = update.exec_done || thread.image != &image || thread.key.first != e.exe ||
                          thread.key.second != process.program;
+  // The kernel's sequence of a thread starts over with a new epoch (its first call, an exec).
+  // Judged only while both histories start at the same call: a restart on one side alone (a
+  // recycled thread id) keeps the thread sent whole until its next exec.
+  const bool kernel_restarted = e.thread_epoch != thread.epoch;
+  thread.epoch = e.thread_epoch;
   if (restarted) {
-    // The kernel's sequence of a thread starts over at its first call and at exec only.
-    const bool with_kernel = update.exec_done || thread.image == nullptr;
     reset_thread(thread, image, ProgramKey{e.exe, process.program});
-    if (!with_kernel) thread.judge_refused = true;
-    else if (update.exec_done) thread.judge_refused = false;
+    thread.judge_refused = !kernel_restarted;
+  } else if (kernel_restarted) {
+    thread.judge_refused = true;
   } else if (e.judged.count) {
     adopt_judged(thread, e.judged);
   }
@@ -382,7 +386,9 @@ void Detector::detect(ImageState& image, ThreadState& thread, ProcessState& proc
   }
 
   if (!thread.program || !thread.program->model) return;
-  if (judge_ && thread.judge_epoch != e.thread_epoch) register_with_judge(thread, e);
+  // Again after a rename (prctl, a busybox applet run without exec): the kernel side judges a
+  // thread only under the name it was registered with.
+  if (judge_ && (thread.judge_epoch != e.thread_epoch || thread.judge_comm != e.comm)) register_with_judge(thread, e);
   if (repeat) return;
   const ProgramProfile& program = *thread.program;
   // Clipped, so one never-seen call cannot fill the window alone: it takes a burst.
@@ -539,7 +545,8 @@ void Detector::release_judged(ImageProfile& profile) {
 }
 
 void Detector::register_with_judge(ThreadState& thread, const SyscallEvent& e) {
-  thread.judge_epoch = e.thread_epoch;  // asked once per epoch; the kernel drops a stale one
+  thread.judge_epoch = e.thread_epoch;  // asked once per epoch and name; the kernel drops a stale one
+  thread.judge_comm = e.comm;
   if (!e.thread_epoch || thread.judge_refused) return;
   auto id = judged_ids_.find(thread.program);
   if (id != judged_ids_.end()) judge_->follow_thread(e.tid, e.thread_epoch, id->second, e.comm);

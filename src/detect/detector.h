@@ -119,9 +119,11 @@ class Detector {
     double sum = 0;
     bool alarmed = false;
     int64_t last_seen = 0;
-    uint32_t judge_epoch = 0;  // the kernel epoch it was registered for (0: none)
-    // Its history started over without the kernel's (a rename, not an exec): never judged,
-    // so the kernel's history and ours cannot part.
+    uint32_t epoch = 0;        // the kernel's sequence epoch at its last event (eBPF)
+    uint32_t judge_epoch = 0;  // the epoch and name it was registered with (0: none)
+    std::string judge_comm;
+    // Its history and the kernel's did not start over together: never judged until both do
+    // (an exec), so the two cannot part.
     bool judge_refused = false;
   };
   ImageState& image_for(const ContainerMeta& container);

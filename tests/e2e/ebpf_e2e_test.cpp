@@ -287,3 +287,43 @@ TEST(EbpfE2E, NamespacesOfAnotherDaemonOrRuntimeAreLetGoInTheKernel) {
   std::filesystem::path dir = cgroup;  // rmdir, leaf first: a cgroup is no ordinary directory
   for (int i = 0; i < 3; ++i, dir = dir.parent_path()) ::rmdir(dir.c_str());
 }
+
+// Issue 10: once the image's profile is stable, the calls of its programs that the detector
+// could do nothing with are judged in the kernel and never sent — and what is new still alerts.
+TEST(EbpfE2E, AStableProgramsKnownCallsAreJudgedInTheKernelAndWhatIsNewStillAlerts) {
+  E2E_REQUIRE_HARNESS();
+  StateDir state;
+  const std::string alerts = state.path + "/alerts.jsonl";
+  const std::string name = e2e::unique_name("judged");
+  e2e::Process agent({DA_BINARY, "run", "--backend", "ebpf", "--state-dir", state.path, "--alert-json", alerts,
+                      "--learn-min-seconds", "8", "--learn-novelty", "0.02", "--learn-max-seconds", "40"});
+  ASSERT_TRUE(agent.wait_for_output("Listening for docker events...", 10s)) << agent.output();
+  // dd copying byte by byte for a while: long runs of read/write, the steady work of a server.
+  // (A thread is judged once the detector has seen it: a process gone within milliseconds is
+  // sent whole.)
+  auto run = sh("docker run -d --network none --name " + name + " " + e2e::image() +
+                " sh -c 'while true; do dd if=/dev/zero of=/dev/null bs=1 count=300000 2>/dev/null; sleep 0.2; done'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_TRUE(agent.wait_for_output("profile of " + e2e::image() + " is stable", 90s)) << agent.output();
+  std::this_thread::sleep_for(5s);
+  auto exec = sh("docker exec " + name + " cat /etc/shadow");
+  ASSERT_EQ(exec.exit_code, 0) << exec.output;
+  const auto until = std::chrono::steady_clock::now() + 15s;
+  bool shadow = false;
+  while (!shadow && std::chrono::steady_clock::now() < until) {
+    for (const auto& a : e2e::read_alerts(alerts)) shadow |= a["subject"] == "/etc/shadow";
+    if (!shadow) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_TRUE(shadow) << agent.output();
+  EXPECT_EQ(agent.terminate(), 0) << agent.output();
+  // Nothing about the learned loop; most of its calls never left the kernel.
+  for (const auto& a : e2e::read_alerts(alerts)) EXPECT_EQ(a["comm"], "cat") << a.dump();
+  const std::string out = agent.output();
+  const auto at = out.find("captured ");
+  ASSERT_NE(at, std::string::npos) << out;
+  unsigned long long captured = 0, judged = 0;
+  ASSERT_EQ(std::sscanf(out.c_str() + at, "captured %llu syscalls (%llu judged in the kernel)", &captured, &judged), 2)
+      << out.substr(at, 200);
+  EXPECT_GT(judged, captured / 4) << out.substr(at, 200);
+  sh("docker rm -f " + name + " >/dev/null");
+}
