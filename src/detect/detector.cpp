@@ -563,22 +563,23 @@ void Detector::adopt_judged(ThreadState& thread, const JudgedCalls& judged) {
   const size_t window = thread.surprises.size();
   thread.scored += judged.count;
   if (thread.scored >= window) thread.alarmed = false;
-  // The window and the calls behind it, rescored from the kernel's last calls.
+  // The calls behind the window (for the alert's explanation), and the window rescored from the
+  // kernel's last calls with a rolling context: one probe a call, as live scoring does.
   const size_t ring = thread.calls.size();
   const uint64_t back = std::min<uint64_t>(thread.scored, kRecent);
+  for (uint64_t at = thread.scored - back; at < thread.scored; ++at)
+    if (const int32_t call = recent_at(kRecent - static_cast<int>(thread.scored - at)); call != NgramModel::kStart)
+      thread.calls[at % ring] = call;
+  const int in_window = static_cast<int>(std::min<uint64_t>(thread.scored, window));
+  NgramModel::Stream stream(*thread.program->model);
+  for (int k = kRecent - in_window - kContext; k < kRecent - in_window; ++k) stream.push(recent_at(k));
   thread.sum = 0;
-  for (uint64_t at = thread.scored - back; at < thread.scored; ++at) {
-    const int index = kRecent - static_cast<int>(thread.scored - at);
-    const int32_t call = recent_at(index);
-    if (call == NgramModel::kStart) {  // fewer calls in the kernel than scored here
-      if (thread.scored - at <= window) thread.surprises[at % window] = 0;
-      continue;
-    }
-    thread.calls[at % ring] = call;
-    if (thread.scored - at > window) continue;
-    int32_t context[kContext];
-    for (int k = 0; k < kContext; ++k) context[k] = recent_at(index - kContext + k);
-    const float surprise = std::min(thread.program->model->surprise_after(context, call), config_.max_call_surprise);
+  for (int i = kRecent - in_window; i < kRecent; ++i) {
+    const uint64_t at = thread.scored - static_cast<uint64_t>(kRecent - i);
+    const int32_t call = recent_at(i);
+    float surprise = 0;  // no call: fewer in the kernel than scored here (a forgotten thread)
+    if (call != NgramModel::kStart) surprise = std::min(stream.next(call), config_.max_call_surprise);
+    else stream.push(call);
     thread.surprises[at % window] = surprise;
     thread.sum += surprise;
   }

@@ -296,3 +296,57 @@ TEST(KernelJudging, TheDetectorRaisesTheSameAlertsWhenTheKernelJudgesKnownSequen
 
 }  // namespace
 }  // namespace da
+
+namespace da {
+namespace {
+
+// A server thread's steady loop, renamed midway without an exec (prctl, or busybox running an
+// applet in a forked shell): judged before and after the rename, and a burst of calls it never
+// made alerts the same through the kernel model as without it.
+TEST(KernelJudging, ARenamedThreadIsJudgedAgainAndItsNewCallsStillAlert) {
+  DetectorConfig config;
+  config.learning.min_seconds = 10;
+  config.learning.max_seconds = 30;
+  config.progress_interval_seconds = 100000;
+  int64_t now = 1'800'000'000;
+  std::vector<std::string> seen_all, seen_judged;
+  auto log = [](const std::string&) {};
+  Detector all(config, nullptr, [&](const Anomaly& a) { seen_all.push_back(describe(a)); }, log, [&] { return now; });
+  Detector judged(config, nullptr, [&](const Anomaly& a) { seen_judged.push_back(describe(a)); }, log, [&] { return now; });
+  KernelModel kernel(/*registration_lag=*/10);
+  judged.judge_in_kernel(&kernel);
+  const ContainerMeta image{"srv", "srv/app:1", "sha256:5151000000000000000000000000000000"};
+  std::string comm = "server";
+  auto call = [&](int nr) {
+    SyscallEvent e = synthetic::call(now, 300, nr, {}, 0, comm, "/usr/bin/server");
+    all.observe(e, "host", image);
+    if (kernel.send(e)) judged.observe(e, "host", image);
+  };
+  auto serve = [&](int requests) {
+    for (int i = 0; i < requests; ++i)
+      for (int nr : {SYS_epoll_wait, SYS_read, SYS_getpid, SYS_write, SYS_read, SYS_write}) call(nr);
+  };
+  for (int second = 0; second < 40 && !(all.profile(image.image_id) &&
+                                         all.profile(image.image_id)->state == ProfileState::kStable); ++second) {
+    serve(200);
+    ++now;
+    all.tick();
+    judged.tick();
+  }
+  ASSERT_EQ(judged.profile(image.image_id)->state, ProfileState::kStable);
+  serve(500);
+  const uint64_t before_rename = kernel.judged();
+  EXPECT_GT(before_rename, 2000u);
+  comm = "server-worker";
+  serve(500);
+  EXPECT_GT(kernel.judged() - before_rename, 2000u) << "not judged after the rename";
+  // Calls it never made, in a burst: a sequence alert, the same through the kernel model.
+  for (int i = 0; i < 40; ++i)
+    for (int nr : {SYS_mprotect, SYS_getuid, SYS_setsid, SYS_umask}) call(nr);
+  serve(100);
+  EXPECT_FALSE(seen_all.empty());
+  EXPECT_EQ(seen_all, seen_judged);
+}
+
+}  // namespace
+}  // namespace da
