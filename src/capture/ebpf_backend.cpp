@@ -571,4 +571,11 @@ void EbpfBackend::follow_thread(int32_t tid, uint32_t epoch, uint32_t program, c
   bpf_map__update_elem(skeleton_->maps.judge_follow, &key, sizeof key, &follow, sizeof follow, BPF_ANY);
 }
 
+void EbpfBackend::forget_thread(int32_t tid) {
+  std::lock_guard lock(judge_mutex_);
+  if (!skeleton_) return;
+  uint32_t key = static_cast<uint32_t>(tid);
+  bpf_map__delete_elem(skeleton_->maps.judge_follow, &key, sizeof key, 0);  // absent once taken
+}
+
 }  // namespace da

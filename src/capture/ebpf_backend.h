@@ -47,6 +47,7 @@ class EbpfBackend final : public CaptureBackend, public KernelJudge {
                        std::string& error) override;
   void remove_program(uint32_t id) override;
   void follow_thread(int32_t tid, uint32_t epoch, uint32_t program, const std::string& comm) override;
+  void forget_thread(int32_t tid) override;
 
  private:
   struct PendingExec {

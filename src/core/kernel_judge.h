@@ -32,6 +32,9 @@ class KernelJudge {
   virtual void remove_program(uint32_t id) = 0;
   // The thread whose sequence state is `epoch` runs `program` under the name `comm`.
   virtual void follow_thread(int32_t tid, uint32_t epoch, uint32_t program, const std::string& comm) = 0;
+  // A registered thread ended: its registration, if the kernel side has not taken it yet (a
+  // process gone within milliseconds), is dropped rather than left to fill the table.
+  virtual void forget_thread(int32_t tid) = 0;
 };
 
 }  // namespace da

@@ -269,9 +269,14 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
   }
 
   if (e.syscall_nr == SYS_exit) {
+    if (judge_ && thread.judge_epoch) judge_->forget_thread(e.tid);
     threads_.erase(e.tid);
   } else if (e.syscall_nr == SYS_exit_group) {
-    std::erase_if(threads_, [&](const auto& t) { return t.second.pid == e.pid; });
+    std::erase_if(threads_, [&](const auto& t) {
+      if (t.second.pid != e.pid) return false;
+      if (judge_ && t.second.judge_epoch) judge_->forget_thread(t.first);
+      return true;
+    });
     processes_.exited(e);
   }
 }
