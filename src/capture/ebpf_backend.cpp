@@ -431,16 +431,23 @@ void EbpfBackend::forget_dead_namespaces() {
   std::erase_if(unconfirmed_, [&](const auto& p) { return !live.contains(p.first); });
 }
 
-std::vector<uint64_t> EbpfBackend::lost_per_cpu() {
-  if (!skeleton_) return final_lost_per_cpu_;
+namespace {
+
+// A one-slot per-CPU counter map, each CPU's count (empty if it cannot be read).
+std::vector<uint64_t> per_cpu_counts(const bpf_map* map) {
   const int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) return {};
   std::vector<uint64_t> per_cpu(static_cast<size_t>(cpus));
   uint32_t zero = 0;
-  if (bpf_map__lookup_elem(skeleton_->maps.lost, &zero, sizeof zero, per_cpu.data(),
-                           per_cpu.size() * sizeof(uint64_t), 0))
+  if (bpf_map__lookup_elem(map, &zero, sizeof zero, per_cpu.data(), per_cpu.size() * sizeof(uint64_t), 0))
     return {};
   return per_cpu;
+}
+
+}  // namespace
+
+std::vector<uint64_t> EbpfBackend::lost_per_cpu() {
+  return skeleton_ ? per_cpu_counts(skeleton_->maps.lost) : final_lost_per_cpu_;
 }
 
 void EbpfBackend::stop() {
@@ -467,15 +474,8 @@ void EbpfBackend::destroy_skeleton() {
 
 uint64_t EbpfBackend::judged_in_kernel() {
   if (!skeleton_) return final_judged_;
-  const int cpus = libbpf_num_possible_cpus();
-  if (cpus <= 0) return 0;
-  std::vector<uint64_t> per_cpu(static_cast<size_t>(cpus));
-  uint32_t zero = 0;
-  if (bpf_map__lookup_elem(skeleton_->maps.judged_calls, &zero, sizeof zero, per_cpu.data(),
-                           per_cpu.size() * sizeof(uint64_t), 0))
-    return 0;
   uint64_t sum = 0;
-  for (uint64_t n : per_cpu) sum += n;
+  for (uint64_t n : per_cpu_counts(skeleton_->maps.judged_calls)) sum += n;
   return sum;
 }
 
@@ -525,7 +525,7 @@ uint32_t EbpfBackend::add_program(const std::vector<KnownSequence>& known, doubl
     for (int16_t call : k.calls) {
       // The model's packing: 9 bits a call; numbers past the codes are never judged.
       const uint64_t code = call < 0 ? DA_JUDGE_START_CODE : static_cast<uint64_t>(call);
-      if (code == DA_JUDGE_OTHER_CODE || (call >= 0 && code >= DA_JUDGE_OTHER_CODE)) judged = false;
+      if (call >= DA_JUDGE_OTHER_CODE) judged = false;
       key.sequence = (key.sequence << DA_JUDGE_CODE_BITS) | code;
     }
     if (!judged) continue;

@@ -367,7 +367,7 @@ static __always_inline void fill_header(struct da_syscall_record* r, struct task
 
 static __always_inline int emit(struct task_struct* task, __u32 container, __u32 ns_pid, __u32 inum,
                                 int nr, long long ret, const unsigned long long args[6],
-                                struct da_arg_kinds* kinds, __u32 epoch) {
+                                struct da_arg_kinds* kinds, __u32 epoch, const char comm[16]) {
   if (!kinds || !kinds->any_string) {
     // The common case: no strings, the record is written in place.
     struct da_syscall_record* r = bpf_ringbuf_reserve(&events, HEADER_SIZE, 0);
@@ -375,7 +375,7 @@ static __always_inline int emit(struct task_struct* task, __u32 container, __u32
       count_lost();
       return 0;
     }
-    bpf_get_current_comm(r->comm, sizeof r->comm);
+    __builtin_memcpy(r->comm, comm, sizeof r->comm);
     if (is_runc_setup(task, r->comm)) {
       bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
       return 0;
@@ -388,7 +388,7 @@ static __always_inline int emit(struct task_struct* task, __u32 container, __u32
   __u32 zero = 0;
   struct da_syscall_record* r = bpf_map_lookup_elem(&scratch, &zero);
   if (!r) return 0;
-  bpf_get_current_comm(r->comm, sizeof r->comm);
+  __builtin_memcpy(r->comm, comm, sizeof r->comm);
   if (is_runc_setup(task, r->comm)) return 0;
   fill_header(r, task, container, ns_pid, inum, nr, ret, args, epoch);
   int found = 0;
@@ -536,8 +536,10 @@ int BPF_PROG(on_sys_enter, struct pt_regs* regs, long id) {
   else {  // exit, exit_group: never return
     __u32 key = (__u32)id;
     struct thread_seq* st = bpf_task_storage_get(&thread_seqs, task, 0, 0);
+    char comm[16];
+    bpf_get_current_comm(comm, sizeof comm);
     emit(task, *container, ns_pid, inum, (int)id, 0, args, bpf_map_lookup_elem(&arg_kinds, &key),
-         st ? st->epoch : 0);
+         st ? st->epoch : 0, comm);
   }
   return 0;
 }
@@ -562,11 +564,9 @@ int BPF_PROG(on_sys_exit, struct pt_regs* regs, long ret) {
   }
   __u32 key = (__u32)nr;
   struct da_arg_kinds* kinds = bpf_map_lookup_elem(&arg_kinds, &key);
-  if (st) {
-    char comm[16];
-    bpf_get_current_comm(comm, sizeof comm);
-    if (judge(st, kinds, nr, comm)) return 0;
-  }
-  emit(task, *container, ns_pid, inum, nr, ret, args, kinds, st ? st->epoch : 0);
+  char comm[16];  // read once: judging compares it, the record carries it
+  bpf_get_current_comm(comm, sizeof comm);
+  if (st && judge(st, kinds, nr, comm)) return 0;
+  emit(task, *container, ns_pid, inum, nr, ret, args, kinds, st ? st->epoch : 0, comm);
   return 0;
 }
