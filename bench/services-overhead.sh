@@ -15,6 +15,8 @@
 #   agent's steady state: a profile of the lab image learned beforehand (under the same loads,
 #   time-limited to LEARN_SECONDS, default 60) and now stable, so known sequences are judged in
 #   the kernel; ebpf_stable_nojudge is the same with --judge-in-kernel false.
+#   PERF_DIR=DIR: `perf record -g` of the agent during each nginx load, one file per mode and
+#   round (a profiling aid: perf's own cost lowers that round's numbers).
 set -euo pipefail
 build_dir=$(cd "${1:-build}" && pwd)
 runs=${2:-3}
@@ -120,10 +122,16 @@ round() {
   if [[ $mode == ebpf_stable* ]] && ! grep -q "loaded: stable" "$work/agent.log"; then
     echo "bench: $mode did not start from the stable profile" >&2; cat "$work/agent.log" >&2; exit 1
   fi
-  local t0 r n t1
+  local t0 r n t1 perf_pid=
   t0=$(cpu_ticks "$agent_pid")
   r=$(redis_rps)
+  if [ -n "${PERF_DIR:-}" ]; then  # where the agent spends its CPU under the nginx load
+    mkdir -p "$PERF_DIR"
+    perf record -q ${PERF_ARGS:--g} ${PERF_SCOPE:--p $agent_pid} -o "$PERF_DIR/$mode.round$round_no.data" 2>/dev/null &
+    perf_pid=$!
+  fi
   n=$(nginx_rps)
+  [ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
   t1=$(cpu_ticks "$agent_pid")
   kill -TERM "$agent_pid"; wait "$agent_pid" || true; agent_pid=
   echo "$r $n $(( t1 - t0 )) $(captured "$work/agent.log") $(judged "$work/agent.log")"
@@ -133,6 +141,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 hz=$(getconf CLK_TCK)
 [[ " $modes " == *" ebpf_stable"* ]] && learn_stable_profile
 for i in $(seq 1 "$runs"); do
+  round_no=$i
   for mode in $modes; do
     line=$(round "$mode")
     echo "$line" >>"$work/$mode"

@@ -179,6 +179,7 @@ Detector::ImageState& Detector::find_or_load_image(const ContainerMeta& containe
         p.programs = seed->programs;
         for (auto& [key, program] : p.programs) {
           program.model.reset();
+          adopted_windows_.forget();
           program.threshold = 0;
         }
         p.execs = seed->execs;
@@ -322,6 +323,7 @@ void Detector::forget(const std::function<bool(const std::string&)>& select) {
     forget_threads_of(*it->second);
     release_judged(it->second->profile);
     if (last_image_ == it->second.get()) last_image_ = nullptr;
+    adopted_windows_.forget();  // its models go with it
     it = images_.erase(it);
   }
 }
@@ -492,6 +494,7 @@ void Detector::report_indicator(IndicatorHit hit, const SyscallEvent& e, const s
 
 void Detector::build_models(ImageProfile& profile) {
   if (profile.state != ProfileState::kStable) return;
+  adopted_windows_.forget();
   for (auto& [key, program] : profile.programs)
     if (!program.ngrams.empty()) program.model = fit(program.ngrams, nullptr);
   if (judge_) judge_programs_of(profile);
@@ -566,28 +569,44 @@ void Detector::adopt_judged(ThreadState& thread, const JudgedCalls& judged) {
   // The kernel judged a call only with its window below half the threshold: no alarm, and
   // one in force was left (as detect() re-arms) once the window was full.
   const size_t window = thread.surprises.size();
+  // Judging runs only with the judge's window (judge_in_kernel), never wider.
+  static_assert(AdoptedWindows::kMaxWindow == KernelJudge::kWindow);
+  if (window > AdoptedWindows::kMaxWindow) return;
   thread.scored += judged.count;
   if (thread.scored >= window) thread.alarmed = false;
   // The calls behind the window (for the alert's explanation), and the window rescored from the
   // kernel's last calls with a rolling context: one probe a call, as live scoring does.
+  // Ring positions advance by one with a wrap: a division per call costs more than the rest.
   const size_t ring = thread.calls.size();
-  const uint64_t back = std::min<uint64_t>(thread.scored, kRecent);
-  for (uint64_t at = thread.scored - back; at < thread.scored; ++at)
-    if (const int32_t call = recent_at(kRecent - static_cast<int>(thread.scored - at)); call != NgramModel::kStart)
-      thread.calls[at % ring] = call;
+  const int back = static_cast<int>(std::min<uint64_t>(thread.scored, kRecent));
+  for (size_t i = kRecent - back, slot = (thread.scored - back) % ring; i < kRecent; ++i, slot = slot + 1 == ring ? 0 : slot + 1)
+    if (const int32_t call = recent_at(static_cast<int>(i)); call != NgramModel::kStart) thread.calls[slot] = call;
   const int in_window = static_cast<int>(std::min<uint64_t>(thread.scored, window));
+  auto place = [&](const AdoptedWindows::Window& w) {
+    for (size_t i = 0, slot = (thread.scored - in_window) % window; i < static_cast<size_t>(in_window);
+         ++i, slot = slot + 1 == window ? 0 : slot + 1)
+      thread.surprises[slot] = w.surprises[i];
+    thread.sum = w.sum;
+  };
+  // Threads hand over the same calls again and again: recalled, not rescored.
+  const AdoptedWindows::Key key{thread.program->model.get(), in_window, judged.recent};
+  if (const AdoptedWindows::Window* known = adopted_windows_.find(key)) {
+    ++windows_recalled_;
+    return place(*known);
+  }
+  AdoptedWindows::Window scored;
   NgramModel::Stream stream(*thread.program->model);
   for (int k = kRecent - in_window - kContext; k < kRecent - in_window; ++k) stream.push(recent_at(k));
-  thread.sum = 0;
-  for (int i = kRecent - in_window; i < kRecent; ++i) {
-    const uint64_t at = thread.scored - static_cast<uint64_t>(kRecent - i);
-    const int32_t call = recent_at(i);
+  for (int i = 0; i < in_window; ++i) {
+    const int32_t call = recent_at(kRecent - in_window + i);
     float surprise = 0;  // no call: fewer in the kernel than scored here (a forgotten thread)
     if (call != NgramModel::kStart) surprise = std::min(stream.next(call), config_.max_call_surprise);
     else stream.push(call);
-    thread.surprises[at % window] = surprise;
-    thread.sum += surprise;
+    scored.surprises[i] = surprise;
+    scored.sum += surprise;
   }
+  adopted_windows_.remember(key, scored);
+  place(scored);
 }
 
 void Detector::stabilize(ImageState& image, const std::string& reason) {

@@ -17,6 +17,7 @@
 #include "core/container_meta.h"
 #include "core/kernel_judge.h"
 #include "core/syscall_event.h"
+#include "detect/adopted_windows.h"
 #include "detect/anomaly.h"
 #include "detect/event_resources.h"
 #include "detect/indicators.h"
@@ -74,6 +75,8 @@ class Detector {
   void set_threshold_floor(double floor) { config_.threshold.floor = floor; }
   // Lesser novelties of a process already reported as a new program, folded into that report.
   uint64_t anomalies_folded() const { return folded_; }
+  // Windows of kernel-judged calls taken from a thread's recent adoptions, not rescored.
+  uint64_t windows_recalled() const { return windows_recalled_; }
   // Partitioned detection (several detectors, each holding some images): profiles move between
   // detectors. The profiles `select` accepts that changed since the last call (all of them with
   // `everything`); pointers valid until the next observe/tick.
@@ -170,6 +173,8 @@ class Detector {
   KernelJudge* judge_ = nullptr;
   std::unordered_map<const ProgramProfile*, uint32_t> judged_ids_;  // the judge's program ids
   bool judge_full_reported_ = false;
+  AdoptedWindows adopted_windows_;  // forgotten whenever programs' models change or go
+  uint64_t windows_recalled_ = 0;
 };
 
 }  // namespace da

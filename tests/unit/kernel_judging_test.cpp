@@ -374,3 +374,94 @@ TEST(KernelJudging, ARenamedThreadIsJudgedAgainAndItsNewCallsStillAlert) {
 
 }  // namespace
 }  // namespace da
+
+namespace da {
+namespace {
+
+// A server's request loop where one call per request is sent (a path the detector reads): the
+// kernel hands over the same calls before each, and the detector recalls their window rather
+// than rescoring it — with the same alerts as a detector that sees every call.
+TEST(KernelJudging, ASteadyLoopsWindowIsRecalledAndAlertsStayTheSame) {
+  DetectorConfig config;
+  config.learning.min_seconds = 10;
+  config.learning.max_seconds = 30;
+  config.progress_interval_seconds = 100000;
+  int64_t now = 1'800'000'000;
+  std::vector<std::string> seen_all, seen_judged;
+  auto log = [](const std::string&) {};
+  Detector all(config, nullptr, [&](const Anomaly& a) { seen_all.push_back(describe(a)); }, log, [&] { return now; });
+  Detector judged(config, nullptr, [&](const Anomaly& a) { seen_judged.push_back(describe(a)); }, log, [&] { return now; });
+  KernelModel kernel(/*registration_lag=*/10);
+  judged.judge_in_kernel(&kernel);
+  const ContainerMeta image{"web", "web/app:1", "sha256:5252000000000000000000000000000000"};
+  auto call = [&](int nr, std::vector<ArgValue> args = {}, int64_t ret = 0) {
+    SyscallEvent e = synthetic::call(now, 400, nr, std::move(args), ret, "web", "/usr/sbin/web");
+    all.observe(e, "host", image);
+    if (kernel.send(e)) judged.observe(e, "host", image);
+  };
+  auto serve = [&](int requests) {
+    for (int i = 0; i < requests; ++i) {
+      for (int nr : {SYS_epoll_wait, SYS_recvfrom, SYS_newfstatat}) call(nr);
+      call(SYS_openat, {int64_t{-100}, std::string("/srv/page.html"), int64_t{0}}, 9);
+      for (int nr : {SYS_fstat, SYS_writev, SYS_sendfile, SYS_write, SYS_getpid}) call(nr);
+    }
+  };
+  auto stable = [&] {
+    return all.profile(image.image_id) && all.profile(image.image_id)->state == ProfileState::kStable;
+  };
+  for (int second = 0; second < 40 && !stable(); ++second) {
+    serve(200);
+    ++now;
+    all.tick();
+    judged.tick();
+  }
+  ASSERT_TRUE(stable());
+  ASSERT_EQ(judged.profile(image.image_id)->state, ProfileState::kStable);
+  const uint64_t judged_before = kernel.judged();
+  serve(500);
+  EXPECT_GT(kernel.judged() - judged_before, 2000u);
+  // Nearly every request hands over a window seen before.
+  EXPECT_GT(judged.windows_recalled(), 400u);
+  // Calls it never made, in a burst between requests: the same alert either way.
+  for (int i = 0; i < 40; ++i)
+    for (int nr : {SYS_mprotect, SYS_getuid, SYS_setsid, SYS_umask}) call(nr);
+  serve(100);
+  EXPECT_FALSE(seen_all.empty());
+  EXPECT_EQ(seen_all, seen_judged);
+}
+
+TEST(AdoptedWindows, RecallsOnlyTheSameCallsUnderTheSameModelUntilForgotten) {
+  AdoptedWindows windows;
+  int model_a = 0, model_b = 0;
+  AdoptedWindows::Key key{&model_a, 16, {}};
+  key.recent.fill(3);
+  AdoptedWindows::Window w;
+  w.surprises.fill(0.5f);
+  w.sum = 8;
+  EXPECT_EQ(windows.find(key), nullptr);
+  windows.remember(key, w);
+  ASSERT_NE(windows.find(key), nullptr);
+  EXPECT_EQ(windows.find(key)->sum, 8);
+  AdoptedWindows::Key other = key;
+  other.model = &model_b;
+  EXPECT_EQ(windows.find(other), nullptr);
+  other = key;
+  other.recent[20] = 4;
+  EXPECT_EQ(windows.find(other), nullptr);
+  other = key;
+  other.in_window = 15;
+  EXPECT_EQ(windows.find(other), nullptr);
+  windows.forget();  // models built again: a new one may sit at an old one's address
+  EXPECT_EQ(windows.find(key), nullptr);
+  // Bounded: it starts over rather than grow.
+  for (size_t i = 0; i <= AdoptedWindows::kMaxKept; ++i) {
+    other = key;
+    other.recent[0] = static_cast<int16_t>(i % 30000);
+    other.recent[1] = static_cast<int16_t>(i / 30000);
+    windows.remember(other, w);
+  }
+  EXPECT_LE(windows.size(), AdoptedWindows::kMaxKept);
+}
+
+}  // namespace
+}  // namespace da
