@@ -257,13 +257,16 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
     exe_of_[r->pid] = path.empty() ? "/" : path;
     return 0;
   }
-  if (type == DA_RECORD_JUDGED && size >= sizeof(da_judged_record)) {
-    const auto* r = static_cast<const da_judged_record*>(data);
-    JudgedCalls& j = judged_before_[r->tid];
-    j.count = r->judged;
+  // Calls the kernel judged since the thread's last record come first, in the same record.
+  JudgedCalls judged;
+  if (type == DA_RECORD_JUDGED_SYSCALL && size >= sizeof(da_judged_prefix) + sizeof type) {
+    const auto* p = static_cast<const da_judged_prefix*>(data);
+    judged.count = p->judged;
     static_assert(JudgedCalls::kRecent == DA_JUDGE_RECENT);
-    std::copy(std::begin(r->recent), std::end(r->recent), j.recent.begin());
-    return 0;
+    std::copy(std::begin(p->recent), std::end(p->recent), judged.recent.begin());
+    data = static_cast<const char*>(data) + sizeof(da_judged_prefix);
+    size -= sizeof(da_judged_prefix);
+    std::memcpy(&type, data, sizeof type);
   }
   if (type != DA_RECORD_SYSCALL || size < offsetof(da_syscall_record, strings)) return 0;
   const auto* r = static_cast<const da_syscall_record*>(data);
@@ -293,14 +296,8 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
   e.syscall_nr = r->nr;
   e.ret = r->ret;
   e.thread_epoch = r->thread_epoch;
-  e.judged.count = 0;
-  if (!judged_before_.empty()) {
-    auto judged = judged_before_.find(r->tid);
-    if (judged != judged_before_.end()) {
-      e.judged = judged->second;
-      judged_before_.erase(judged);
-    }
-  }
+  if (judged.count) e.judged = judged;
+  else e.judged.count = 0;
   const bool exec = r->nr == SYS_execve || r->nr == SYS_execveat;
   e.args.clear();
   auto known = exe_of_.find(r->pid);

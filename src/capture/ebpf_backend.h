@@ -98,7 +98,6 @@ class EbpfBackend final : public CaptureBackend, public KernelJudge {
 
   // Poll thread only.
   std::unordered_map<uint32_t, PendingExec> pending_exec_;  // by tid (execve entry to exit)
-  std::unordered_map<uint32_t, JudgedCalls> judged_before_;  // by tid, until its next record
   std::vector<uint64_t> final_lost_per_cpu_;
   uint64_t final_judged_ = 0;
 

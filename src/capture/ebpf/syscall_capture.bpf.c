@@ -62,12 +62,19 @@ struct {
   __type(value, __u64);
 } lost SEC(".maps");
 
-// Scratch space to build a record with strings (too large for the 512-byte stack).
+// Scratch space to build a record with strings (too large for the 512-byte stack), with room
+// for the judged-calls prefix right before it.
+struct judged_syscall {
+  struct da_judged_prefix prefix;
+  struct da_syscall_record record;
+};
+_Static_assert(sizeof(struct da_judged_prefix) % 8 == 0, "the record after the prefix stays aligned");
+
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, 1);
   __type(key, __u32);
-  __type(value, struct da_syscall_record);
+  __type(value, struct judged_syscall);
 } scratch SEC(".maps");
 
 struct {
@@ -269,30 +276,30 @@ static __always_inline void take_registration(struct thread_seq* st, __u32 tid, 
   bpf_map_delete_elem(&judge_follow, &tid);
 }
 
-// Before a thread's next record: what the detector missed, so it carries on as if it had not.
-static __always_inline void emit_judged(struct thread_seq* st, __u32 tid) {
-  struct da_judged_record* r = bpf_ringbuf_reserve(&events, sizeof *r, 0);
-  if (!r) {
-    count_lost();
-    return;
-  }
-  r->type = DA_RECORD_JUDGED;
-  r->tid = tid;
-  r->judged = st->judged;
-  r->calls = st->calls;
+// What a thread's next record hands over: calls judged here since its last one, and how many
+// calls it had made before the record's own (its last calls are read from the ring then).
+struct handover {
+  __u32 judged;
+  __u32 calls;
+};
+
+static __always_inline void fill_prefix(struct da_judged_prefix* p, const struct thread_seq* st,
+                                        struct handover h) {
+  p->type = DA_RECORD_JUDGED_SYSCALL;
+  p->judged = h.judged;
+  // The ring holds 32 calls: the record's own call (at h.calls) left the 21 before it intact.
 #pragma unroll
   for (int i = 0; i < DA_JUDGE_RECENT; i++)
-    r->recent[i] = st->calls >= (__u32)(DA_JUDGE_RECENT - i)
-                       ? (short)st->recent[(st->calls - DA_JUDGE_RECENT + i) & 31]
-                       : -1;
-  bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+    p->recent[i] = h.calls >= (__u32)(DA_JUDGE_RECENT - i) ? (short)st->recent[(h.calls - DA_JUDGE_RECENT + i) & 31]
+                                                           : -1;
+  p->pad[0] = p->pad[1] = p->pad[2] = 0;
 }
 
 // Follows the call in the thread's sequence state and says whether it was judged here (no
-// record). A record the detector needs is preceded by the judged-calls record when calls were
-// judged since the thread's last one.
+// record). For a call to be sent, *h says what its record hands over (calls judged since the
+// thread's last record).
 static __always_inline int judge(struct thread_seq* st, struct da_arg_kinds* kinds, int nr,
-                                 const char comm[16]) {
+                                 const char comm[16], struct handover* h) {
   __u32 tid = (__u32)bpf_get_current_pid_tgid();
   // A registration waits at most 16 calls; looked for while judged too (a detector that
   // forgot an idle thread registers it again).
@@ -327,7 +334,8 @@ static __always_inline int judge(struct thread_seq* st, struct da_arg_kinds* kin
     __u64* n = bpf_map_lookup_elem(&judged_calls, &zero);
     if (n) *n += 1;
   } else {
-    if (st->judged) emit_judged(st, tid);
+    h->judged = st->judged;
+    h->calls = st->calls;
     st->judged = 0;
     st->last_sent = now;
   }
@@ -367,27 +375,36 @@ static __always_inline void fill_header(struct da_syscall_record* r, struct task
 
 static __always_inline int emit(struct task_struct* task, __u32 container, __u32 ns_pid, __u32 inum,
                                 int nr, long long ret, const unsigned long long args[6],
-                                struct da_arg_kinds* kinds, __u32 epoch, const char comm[16]) {
+                                struct da_arg_kinds* kinds, __u32 epoch, const char comm[16],
+                                const struct thread_seq* st, struct handover h) {
+  const int prefixed = st && h.judged;
   if (!kinds || !kinds->any_string) {
-    // The common case: no strings, the record is written in place.
-    struct da_syscall_record* r = bpf_ringbuf_reserve(&events, HEADER_SIZE, 0);
-    if (!r) {
+    // The common case: no strings, the record is written in place (two sizes, each constant).
+    void* base = prefixed ? bpf_ringbuf_reserve(&events, sizeof(struct da_judged_prefix) + HEADER_SIZE, 0)
+                          : bpf_ringbuf_reserve(&events, HEADER_SIZE, 0);
+    if (!base) {
       count_lost();
       return 0;
     }
+    struct da_syscall_record* r = base;
+    if (prefixed) {
+      fill_prefix(base, st, h);
+      r = base + sizeof(struct da_judged_prefix);
+    }
     __builtin_memcpy(r->comm, comm, sizeof r->comm);
     if (is_runc_setup(task, r->comm)) {
-      bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+      bpf_ringbuf_discard(base, BPF_RB_NO_WAKEUP);
       return 0;
     }
     fill_header(r, task, container, ns_pid, inum, nr, ret, args, epoch);
-    bpf_ringbuf_submit(r, wakeup_flag());
+    bpf_ringbuf_submit(base, wakeup_flag());
     return 0;
   }
 
   __u32 zero = 0;
-  struct da_syscall_record* r = bpf_map_lookup_elem(&scratch, &zero);
-  if (!r) return 0;
+  struct judged_syscall* s = bpf_map_lookup_elem(&scratch, &zero);
+  if (!s) return 0;
+  struct da_syscall_record* r = &s->record;
   __builtin_memcpy(r->comm, comm, sizeof r->comm);
   if (is_runc_setup(task, r->comm)) return 0;
   fill_header(r, task, container, ns_pid, inum, nr, ret, args, epoch);
@@ -419,12 +436,19 @@ static __always_inline int emit(struct task_struct* task, __u32 container, __u32
     r->string_len[found] = len;
     found++;
   }
-  // Send only what is used: the header and the strings read.
+  // Send only what is used: the header and the strings read (after the prefix, if any).
   __u64 size = HEADER_SIZE;
   if (found == 1) size += r->string_len[0] > DA_MAX_STRING ? DA_MAX_STRING : r->string_len[0];
   else if (found == 2) size += 2 * DA_MAX_STRING;
   if (size > sizeof(*r)) size = sizeof(*r);
-  if (bpf_ringbuf_output(&events, r, size, wakeup_flag())) count_lost();
+  long err;
+  if (prefixed) {
+    fill_prefix(&s->prefix, st, h);
+    err = bpf_ringbuf_output(&events, s, sizeof(struct da_judged_prefix) + size, wakeup_flag());
+  } else {
+    err = bpf_ringbuf_output(&events, r, size, wakeup_flag());
+  }
+  if (err) count_lost();
   return 0;
 }
 
@@ -538,8 +562,9 @@ int BPF_PROG(on_sys_enter, struct pt_regs* regs, long id) {
     struct thread_seq* st = bpf_task_storage_get(&thread_seqs, task, 0, 0);
     char comm[16];
     bpf_get_current_comm(comm, sizeof comm);
+    struct handover none = {};  // the thread ends: what it had judged no longer matters
     emit(task, *container, ns_pid, inum, (int)id, 0, args, bpf_map_lookup_elem(&arg_kinds, &key),
-         st ? st->epoch : 0, comm);
+         st ? st->epoch : 0, comm, st, none);
   }
   return 0;
 }
@@ -566,7 +591,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs* regs, long ret) {
   struct da_arg_kinds* kinds = bpf_map_lookup_elem(&arg_kinds, &key);
   char comm[16];  // read once: judging compares it, the record carries it
   bpf_get_current_comm(comm, sizeof comm);
-  if (st && judge(st, kinds, nr, comm)) return 0;
-  emit(task, *container, ns_pid, inum, nr, ret, args, kinds, st ? st->epoch : 0, comm);
+  struct handover h = {};
+  if (st && judge(st, kinds, nr, comm, &h)) return 0;
+  emit(task, *container, ns_pid, inum, nr, ret, args, kinds, st ? st->epoch : 0, comm, st, h);
   return 0;
 }

@@ -20,7 +20,7 @@ enum da_record_type {
   DA_RECORD_SYSCALL = 1, /* one completed syscall */
   DA_RECORD_EXEC_ARGS = 2, /* execve's file name and argv, read at entry (gone after success) */
   DA_RECORD_EXE = 3,       /* the executable a successful exec runs, as path components */
-  DA_RECORD_JUDGED = 4,    /* calls of a thread the kernel judged itself, before its next record */
+  DA_RECORD_JUDGED_SYSCALL = 4, /* a da_judged_prefix, then a syscall record of the same thread */
 };
 
 #define DA_MAX_PATH_DEPTH 16
@@ -88,9 +88,11 @@ struct da_exe_record {
  * something with it: an unknown sequence, a locality window that could reach the alarm
  * threshold (or leave an alarm), an argument the detector reads, or the first call after
  * DA_JUDGE_HEARTBEAT_JIFFIES without one (15-150 s at HZ 1000-100; the detector forgets a
- * thread after 600 s without an event). Before a thread's next record after calls judged in the
- * kernel, a da_judged_record carries what the detector needs to carry on as if it had seen
- * them: how many, and the thread's last calls. */
+ * thread after 600 s without an event). A thread's next record after calls judged in the
+ * kernel starts with a da_judged_prefix: what the detector needs to carry on as if it had seen
+ * them (how many, and the thread's last calls before the record's own). One record, not two:
+ * a server that sends one call per request would otherwise write, and the agent read, twice
+ * as many. */
 #define DA_JUDGE_WINDOW 16      /* the detector's locality window (calls) */
 #define DA_JUDGE_CONTEXT 5      /* calls of context per sequence (the profile's order - 1) */
 #define DA_JUDGE_RECENT 21      /* DA_JUDGE_WINDOW + DA_JUDGE_CONTEXT: enough to rescore a window */
@@ -126,12 +128,11 @@ struct da_judge_follow {
   char comm[16];
 };
 
-struct da_judged_record {
-  unsigned int type; /* DA_RECORD_JUDGED */
-  unsigned int tid;
+struct da_judged_prefix {
+  unsigned int type;   /* DA_RECORD_JUDGED_SYSCALL; a da_syscall_record follows */
   unsigned int judged; /* calls judged in the kernel since the thread's previous record */
-  unsigned int calls;  /* calls of the thread since its epoch began, before its next record */
-  short recent[DA_JUDGE_RECENT]; /* its last calls, oldest first; -1 before its first */
+  short recent[DA_JUDGE_RECENT]; /* its last calls before the record's own, oldest first; -1 before its first */
+  short pad[3];        /* the record that follows stays 8-byte aligned */
 };
 
 #endif
