@@ -10,7 +10,8 @@
 #   modes: untraced ebpf ptrace ptrace_floor (default: untraced ebpf); REDIS_REQUESTS,
 #   WRK_SECONDS override. ptrace_floor: bench/ptrace_floor on every thread of both containers,
 #   resuming each syscall stop and doing nothing else — the kernel's own cost of ptrace.
-#   baseline: the ebpf agent at BASELINE_AGENT (an older build), side by side with this one.
+#   baseline: the ebpf agent at BASELINE_AGENT (an older build), side by side with this one;
+#   baseline_stable: that agent from the stable profile (learned by this one: same format).
 #   ebpf and ptrace start from no profile: the agent learns during the loads. ebpf_stable is the
 #   agent's steady state: a profile of the lab image learned beforehand (under the same loads,
 #   time-limited to LEARN_SECONDS, default 60) and now stable, so known sequences are judged in
@@ -113,13 +114,14 @@ round() {
     baseline)
       agent=${BASELINE_AGENT:?baseline mode needs BASELINE_AGENT=path of an older docker-anomalies}
       backend=ebpf ;;
-    ebpf_stable|ebpf_stable_nojudge)
+    ebpf_stable|ebpf_stable_nojudge|baseline_stable)
       backend=ebpf
+      [ "$mode" = baseline_stable ] && agent=${BASELINE_AGENT:?baseline_stable mode needs BASELINE_AGENT}
       rm -rf "$state"; cp -a "$work/state-stable" "$state"  # every round from the same profile
       [ "$mode" = ebpf_stable_nojudge ] && extra=(--judge-in-kernel false) ;;
   esac
   start_agent "$work/agent.log" "$agent" run --backend "$backend" --state-dir "$state" "${extra[@]}"
-  if [[ $mode == ebpf_stable* ]] && ! grep -q "loaded: stable" "$work/agent.log"; then
+  if [[ $mode == *_stable* ]] && ! grep -q "loaded: stable" "$work/agent.log"; then
     echo "bench: $mode did not start from the stable profile" >&2; cat "$work/agent.log" >&2; exit 1
   fi
   local t0 r n t1 perf_pid=
@@ -139,7 +141,7 @@ round() {
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 hz=$(getconf CLK_TCK)
-[[ " $modes " == *" ebpf_stable"* ]] && learn_stable_profile
+[[ " $modes " == *"_stable"* ]] && learn_stable_profile
 for i in $(seq 1 "$runs"); do
   round_no=$i
   for mode in $modes; do
