@@ -16,8 +16,10 @@
 #   agent's steady state: a profile of the lab image learned beforehand (under the same loads,
 #   time-limited to LEARN_SECONDS, default 60) and now stable, so known sequences are judged in
 #   the kernel; ebpf_stable_nojudge is the same with --judge-in-kernel false.
-#   PERF_DIR=DIR: `perf record -g` of the agent during each nginx load, one file per mode and
-#   round (a profiling aid: perf's own cost lowers that round's numbers).
+#   PERF_DIR=DIR: `perf record` of the agent during each nginx load, one file per mode and
+#   round (a profiling aid: perf's own cost lowers that round's numbers); PERF_ARGS (default
+#   -g; e.g. "--call-graph dwarf,16384 -F 2000") and PERF_SCOPE (default -p AGENT_PID; -a for
+#   the whole machine) are passed to it.
 set -euo pipefail
 build_dir=$(cd "${1:-build}" && pwd)
 runs=${2:-3}

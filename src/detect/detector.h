@@ -75,7 +75,7 @@ class Detector {
   void set_threshold_floor(double floor) { config_.threshold.floor = floor; }
   // Lesser novelties of a process already reported as a new program, folded into that report.
   uint64_t anomalies_folded() const { return folded_; }
-  // Windows of kernel-judged calls taken from a thread's recent adoptions, not rescored.
+  // Handed-over runs of kernel-judged calls whose window was recalled (AdoptedWindows), not rescored.
   uint64_t windows_recalled() const { return windows_recalled_; }
   // Partitioned detection (several detectors, each holding some images): profiles move between
   // detectors. The profiles `select` accepts that changed since the last call (all of them with
