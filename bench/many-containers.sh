@@ -44,7 +44,7 @@ rss=$(kb "$agent_pid" VmRSS)
 peak=$(kb "$agent_pid" VmHWM)
 anon=$(kb "$agent_pid" RssAnon)
 # The BPF ring buffer's pages are mapped twice back to back (so a record that wraps reads as one
-# piece): RSS counts its 16 MB of kernel memory twice.
+# piece): RSS counts its kernel memory (8 MB) twice.
 ring=$(awk '/^[0-9a-f]+-[0-9a-f]+ / {m = ($6 == "anon_inode:bpf-map")} m && /^Rss:/ {s += $2} END {print s + 0}' "/proc/$agent_pid/smaps")
 ticks=$(awk '{print $14 + $15}' "/proc/$agent_pid/stat")
 kill -TERM "$agent_pid"; wait "$agent_pid" || true; agent_pid=
