@@ -64,11 +64,12 @@ for mode in $modes; do
 done
 echo >&2
 
-base=${results[untraced]}
+base=${results[untraced]:-}  # without the untraced mode there is no ratio to give
 echo "| mode | ns per syscall (median of $runs) | ratio to untraced |"
 echo "|---|---:|---:|"
 for mode in $modes; do
-  awk -v m="$mode" -v v="${results[$mode]}" -v b="$base" 'BEGIN {printf "| %s | %.0f | %.2f× |\n", m, v, v/b}'
+  awk -v m="$mode" -v v="${results[$mode]}" -v b="$base" \
+    'BEGIN {if (b > 0) printf "| %s | %.0f | %.2f× |\n", m, v, v/b; else printf "| %s | %.0f | – |\n", m, v}'
 done
 if [ -n "${results[under_ptrace]:-}" ] && [ -n "${results[under_strace]:-}" ] && [ -n "${results[ptrace_floor]:-}" ]; then
   awk -v p="${results[under_ptrace]}" -v s="${results[under_strace]}" -v f="${results[ptrace_floor]}" \
