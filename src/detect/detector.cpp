@@ -179,9 +179,9 @@ Detector::ImageState& Detector::find_or_load_image(const ContainerMeta& containe
         p.programs = seed->programs;
         for (auto& [key, program] : p.programs) {
           program.model.reset();
-          adopted_windows_.forget();
           program.threshold = 0;
         }
+        adopted_windows_.forget();
         p.execs = seed->execs;
         p.files = seed->files;
         p.peers = seed->peers;

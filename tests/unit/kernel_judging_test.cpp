@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 
@@ -312,92 +313,89 @@ TEST(KernelJudging, TheDetectorRaisesTheSameAlertsWhenTheKernelJudgesKnownSequen
 namespace da {
 namespace {
 
+// One detector that sees every call and one that sees what the kernel model sends on, on one
+// clock, learning a short profile: the synthetic server loops below run through both.
+struct SideBySide {
+  static DetectorConfig config() {
+    DetectorConfig c;
+    c.learning.min_seconds = 10;
+    c.learning.max_seconds = 30;
+    c.progress_interval_seconds = 100000;
+    return c;
+  }
+  explicit SideBySide(ContainerMeta image_meta) : image(std::move(image_meta)) { judged.judge_in_kernel(&kernel); }
+  void observe(SyscallEvent e) {
+    all.observe(e, "host", image);
+    if (kernel.send(e)) judged.observe(e, "host", image);
+  }
+  // Runs `second` (a second's worth of calls) until the profile is stable, at most 40 times.
+  bool learn(const std::function<void()>& second) {
+    for (int i = 0; i < 40 && !stable(all); ++i) {
+      second();
+      ++now;
+      all.tick();
+      judged.tick();
+    }
+    return stable(all) && stable(judged);
+  }
+  bool stable(const Detector& d) const {
+    return d.profile(image.image_id) && d.profile(image.image_id)->state == ProfileState::kStable;
+  }
+
+  const ContainerMeta image;
+  int64_t now = 1'800'000'000;
+  std::vector<std::string> seen_all, seen_judged;
+  KernelModel kernel{/*registration_lag=*/10};
+  Detector all{config(), nullptr, [this](const Anomaly& a) { seen_all.push_back(describe(a)); },
+               [](const std::string&) {}, [this] { return now; }};
+  Detector judged{config(), nullptr, [this](const Anomaly& a) { seen_judged.push_back(describe(a)); },
+                  [](const std::string&) {}, [this] { return now; }};
+};
+
 // A server thread's steady loop, renamed midway without an exec (prctl, or busybox running an
 // applet in a forked shell): judged before and after the rename; workers that live a moment
 // leave no registration behind; and a burst of calls it never made alerts the same through the
 // kernel model as without it.
 TEST(KernelJudging, ARenamedThreadIsJudgedAgainAndItsNewCallsStillAlert) {
-  DetectorConfig config;
-  config.learning.min_seconds = 10;
-  config.learning.max_seconds = 30;
-  config.progress_interval_seconds = 100000;
-  int64_t now = 1'800'000'000;
-  std::vector<std::string> seen_all, seen_judged;
-  auto log = [](const std::string&) {};
-  Detector all(config, nullptr, [&](const Anomaly& a) { seen_all.push_back(describe(a)); }, log, [&] { return now; });
-  Detector judged(config, nullptr, [&](const Anomaly& a) { seen_judged.push_back(describe(a)); }, log, [&] { return now; });
-  KernelModel kernel(/*registration_lag=*/10);
-  judged.judge_in_kernel(&kernel);
-  const ContainerMeta image{"srv", "srv/app:1", "sha256:5151000000000000000000000000000000"};
+  SideBySide t({"srv", "srv/app:1", "sha256:5151000000000000000000000000000000"});
   std::string comm = "server";
-  auto call = [&](int nr) {
-    SyscallEvent e = synthetic::call(now, 300, nr, {}, 0, comm, "/usr/bin/server");
-    all.observe(e, "host", image);
-    if (kernel.send(e)) judged.observe(e, "host", image);
-  };
+  auto call = [&](int nr) { t.observe(synthetic::call(t.now, 300, nr, {}, 0, comm, "/usr/bin/server")); };
   auto serve = [&](int requests) {
     for (int i = 0; i < requests; ++i)
       for (int nr : {SYS_epoll_wait, SYS_read, SYS_getpid, SYS_write, SYS_read, SYS_write}) call(nr);
   };
-  for (int second = 0; second < 40 && !(all.profile(image.image_id) &&
-                                         all.profile(image.image_id)->state == ProfileState::kStable); ++second) {
-    serve(200);
-    ++now;
-    all.tick();
-    judged.tick();
-  }
-  ASSERT_EQ(judged.profile(image.image_id)->state, ProfileState::kStable);
+  ASSERT_TRUE(t.learn([&] { serve(200); }));
   serve(500);
-  const uint64_t before_rename = kernel.judged();
+  const uint64_t before_rename = t.kernel.judged();
   EXPECT_GT(before_rename, 2000u);
   comm = "server-worker";
   serve(500);
-  EXPECT_GT(kernel.judged() - before_rename, 2000u) << "not judged after the rename";
+  EXPECT_GT(t.kernel.judged() - before_rename, 2000u) << "not judged after the rename";
   // Workers forked for a moment exit before their registration lands: none is left behind to
   // fill the kernel side's table (the detector drops it when it sees the exit).
   for (int32_t pid = 2000; pid < 2200; ++pid) {
     for (int nr : {SYS_epoll_wait, SYS_read, SYS_getpid, SYS_write, SYS_exit_group}) {
-      SyscallEvent e = synthetic::call(now, pid, nr, {}, 0, comm, "/usr/bin/server");
+      SyscallEvent e = synthetic::call(t.now, pid, nr, {}, 0, comm, "/usr/bin/server");
       e.ppid = 300;
-      all.observe(e, "host", image);
-      if (kernel.send(e)) judged.observe(e, "host", image);
+      t.observe(std::move(e));
     }
   }
-  EXPECT_EQ(kernel.registrations_left(), 0u);
+  EXPECT_EQ(t.kernel.registrations_left(), 0u);
   // Calls it never made, in a burst: a sequence alert, the same through the kernel model.
   for (int i = 0; i < 40; ++i)
     for (int nr : {SYS_mprotect, SYS_getuid, SYS_setsid, SYS_umask}) call(nr);
   serve(100);
-  EXPECT_FALSE(seen_all.empty());
-  EXPECT_EQ(seen_all, seen_judged);
+  EXPECT_FALSE(t.seen_all.empty());
+  EXPECT_EQ(t.seen_all, t.seen_judged);
 }
-
-}  // namespace
-}  // namespace da
-
-namespace da {
-namespace {
 
 // A server's request loop where one call per request is sent (a path the detector reads): the
 // kernel hands over the same calls before each, and the detector recalls their window rather
 // than rescoring it — with the same alerts as a detector that sees every call.
 TEST(KernelJudging, ASteadyLoopsWindowIsRecalledAndAlertsStayTheSame) {
-  DetectorConfig config;
-  config.learning.min_seconds = 10;
-  config.learning.max_seconds = 30;
-  config.progress_interval_seconds = 100000;
-  int64_t now = 1'800'000'000;
-  std::vector<std::string> seen_all, seen_judged;
-  auto log = [](const std::string&) {};
-  Detector all(config, nullptr, [&](const Anomaly& a) { seen_all.push_back(describe(a)); }, log, [&] { return now; });
-  Detector judged(config, nullptr, [&](const Anomaly& a) { seen_judged.push_back(describe(a)); }, log, [&] { return now; });
-  KernelModel kernel(/*registration_lag=*/10);
-  judged.judge_in_kernel(&kernel);
-  const ContainerMeta image{"web", "web/app:1", "sha256:5252000000000000000000000000000000"};
+  SideBySide t({"web", "web/app:1", "sha256:5252000000000000000000000000000000"});
   auto call = [&](int nr, std::vector<ArgValue> args = {}, int64_t ret = 0) {
-    SyscallEvent e = synthetic::call(now, 400, nr, std::move(args), ret, "web", "/usr/sbin/web");
-    all.observe(e, "host", image);
-    if (kernel.send(e)) judged.observe(e, "host", image);
+    t.observe(synthetic::call(t.now, 400, nr, std::move(args), ret, "web", "/usr/sbin/web"));
   };
   auto serve = [&](int requests) {
     for (int i = 0; i < requests; ++i) {
@@ -406,28 +404,18 @@ TEST(KernelJudging, ASteadyLoopsWindowIsRecalledAndAlertsStayTheSame) {
       for (int nr : {SYS_fstat, SYS_writev, SYS_sendfile, SYS_write, SYS_getpid}) call(nr);
     }
   };
-  auto stable = [&] {
-    return all.profile(image.image_id) && all.profile(image.image_id)->state == ProfileState::kStable;
-  };
-  for (int second = 0; second < 40 && !stable(); ++second) {
-    serve(200);
-    ++now;
-    all.tick();
-    judged.tick();
-  }
-  ASSERT_TRUE(stable());
-  ASSERT_EQ(judged.profile(image.image_id)->state, ProfileState::kStable);
-  const uint64_t judged_before = kernel.judged();
+  ASSERT_TRUE(t.learn([&] { serve(200); }));
+  const uint64_t judged_before = t.kernel.judged();
   serve(500);
-  EXPECT_GT(kernel.judged() - judged_before, 2000u);
+  EXPECT_GT(t.kernel.judged() - judged_before, 2000u);
   // Nearly every request hands over a window seen before.
-  EXPECT_GT(judged.windows_recalled(), 400u);
+  EXPECT_GT(t.judged.windows_recalled(), 400u);
   // Calls it never made, in a burst between requests: the same alert either way.
   for (int i = 0; i < 40; ++i)
     for (int nr : {SYS_mprotect, SYS_getuid, SYS_setsid, SYS_umask}) call(nr);
   serve(100);
-  EXPECT_FALSE(seen_all.empty());
-  EXPECT_EQ(seen_all, seen_judged);
+  EXPECT_FALSE(t.seen_all.empty());
+  EXPECT_EQ(t.seen_all, t.seen_judged);
 }
 
 TEST(AdoptedWindows, RecallsOnlyTheSameCallsUnderTheSameModelUntilForgotten) {
