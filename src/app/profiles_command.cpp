@@ -139,7 +139,7 @@ int show(const ImageProfile& p, const LearningSettings& learning, bool json, Con
                   p.state == ProfileState::kLearning && !active ? " (idle)" : "");
     console.line(line);
   }
-  auto print_set = [&](const char* title, const std::set<std::string>& set) {
+  auto print_set = [&](const char* title, const LearnedSet& set) {
     console.line(std::string(title) + " (" + std::to_string(set.size()) + "):");
     for (const auto& item : set)
       console.line("  " + item + (item.find('*') != std::string::npos ? "    (learned pattern)" : ""));

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <cerrno>
@@ -15,6 +16,7 @@
 #include <ctime>
 #include <filesystem>
 #include <set>
+#include <string_view>
 
 #include "capture/ebpf/syscall_capture.h"
 #include "capture/proc_scan.h"
@@ -42,6 +44,7 @@ Result<uint32_t> pid_namespace_of(const std::string& proc_path) {
 // copied into the record: the same decoding code serves both backends.
 class RecordMemory final : public TraceeMemory {
  public:
+  // Views into the record, not copies: decoding a path costs the one string it becomes.
   RecordMemory(const da_syscall_record& r, size_t size) {
     for (int k = 0; k < 2; ++k) {
       if (r.string_arg[k] == DA_NO_STRING || r.string_arg[k] >= 6) continue;
@@ -49,34 +52,50 @@ class RecordMemory final : public TraceeMemory {
       const size_t at = k == 0 ? 0 : DA_MAX_STRING;
       if (offsetof(da_syscall_record, strings) + at + len > size) continue;
       const int arg = r.string_arg[k];
-      bytes_[r.args[arg]] = std::string(r.strings + at, len);
       // A returned socket address's length lives behind the next argument's pointer.
-      if (arg + 1 < 6) lengths_[r.args[arg + 1]] = static_cast<int32_t>(len);
+      slots_[used_++] = {r.args[arg], std::string_view(r.strings + at, len), arg + 1 < 6,
+                         arg + 1 < 6 ? r.args[arg + 1] : 0, static_cast<int32_t>(len)};
     }
   }
   bool read(pid_t, uint64_t address, void* out, size_t len) override {
-    if (auto it = lengths_.find(address); it != lengths_.end() && len == sizeof(int32_t)) {
-      std::memcpy(out, &it->second, sizeof(int32_t));
-      return true;
-    }
-    auto it = bytes_.find(address);
-    if (it == bytes_.end() || it->second.size() < len) return false;
-    std::memcpy(out, it->second.data(), len);
+    for (size_t i = used_; i-- > 0;)  // the later slot first, as a map overwritten by it would
+      if (slots_[i].has_length && slots_[i].length_address == address && len == sizeof(int32_t)) {
+        std::memcpy(out, &slots_[i].length, sizeof(int32_t));
+        return true;
+      }
+    const std::string_view* bytes = find(address);
+    if (!bytes || bytes->size() < len) return false;
+    std::memcpy(out, bytes->data(), len);
     return true;
   }
   std::optional<std::string> read_string(pid_t, uint64_t address, size_t max_len) override {
-    auto it = bytes_.find(address);
-    if (it == bytes_.end()) return std::nullopt;
-    std::string s(it->second.c_str());  // up to the NUL
-    if (s.size() > max_len) s.resize(max_len);
+    const std::string_view* bytes = find(address);
+    if (!bytes) return std::nullopt;
+    std::string_view s = bytes->substr(0, bytes->find('\0'));  // up to the NUL
+    if (s.size() > max_len) s = s.substr(0, max_len);
     // The kernel side read DA_MAX_STRING bytes and found no end before its last one: cut.
-    if (s.size() + 1 >= DA_MAX_STRING) s += kTruncatedMark;
-    return s;
+    if (s.size() + 1 < DA_MAX_STRING) return std::string(s);
+    std::string out;
+    out.reserve(s.size() + kTruncatedMark.size());
+    out.append(s).append(kTruncatedMark);
+    return out;
   }
 
  private:
-  std::map<uint64_t, std::string> bytes_;
-  std::map<uint64_t, int32_t> lengths_;
+  struct Slot {
+    uint64_t address;
+    std::string_view bytes;
+    bool has_length;
+    uint64_t length_address;
+    int32_t length;
+  };
+  const std::string_view* find(uint64_t address) const {
+    for (size_t i = used_; i-- > 0;)
+      if (slots_[i].address == address) return &slots_[i].bytes;
+    return nullptr;
+  }
+  std::array<Slot, 2> slots_{};
+  size_t used_ = 0;
 };
 
 int on_record(void* context, void* data, size_t size) {

@@ -24,7 +24,7 @@ constexpr int kHoldoutEvery = 5;          // one segment in five is held back
 constexpr int64_t kThreadIdleSeconds = 600;
 constexpr int64_t kIndicatorRepeatSeconds = 300;  // the alert gate's default window
 
-std::set<std::string>& set_for(ImageProfile& p, AnomalyKind kind) {
+LearnedSet& set_for(ImageProfile& p, AnomalyKind kind) {
   return kind == AnomalyKind::kProgram ? p.execs : kind == AnomalyKind::kFile ? p.files : p.peers;
 }
 

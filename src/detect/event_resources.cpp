@@ -55,7 +55,7 @@ const Rule* rule_for(int nr) {
   return nr >= 0 && nr < kMaxSyscallNr ? index[static_cast<size_t>(nr)] : nullptr;
 }
 
-std::string open_mode(int64_t flags) {
+const char* open_mode(int64_t flags) {
   const int64_t access = flags & O_ACCMODE;
   if (access == O_WRONLY) return "w";
   if (access == O_RDWR) return "rw";
@@ -69,8 +69,17 @@ std::string without_port(const std::string& address) {
   return colon == std::string::npos ? address : address.substr(0, colon);
 }
 
-std::string file_path(const std::string& path, std::string_view cwd) {
-  return normalize_path(resolve_path(cwd, path));
+// "MODE PATH" (MODE empty: the path alone), the path resolved against the working directory
+// and normalised, built in one string: every file a container opens comes through here.
+std::string file_key(std::string_view mode, const std::string& path, std::string_view cwd) {
+  std::string key;
+  key.reserve(mode.size() + 1 + cwd.size() + 1 + path.size());
+  if (!mode.empty()) {
+    key.append(mode);
+    key.push_back(' ');
+  }
+  append_normalized_path(key, cwd, path);
+  return key;
 }
 
 }  // namespace
@@ -96,19 +105,19 @@ std::vector<Resource> resources_of(const SyscallEvent& e, std::string_view cwd) 
   if (!arg) return out;
   switch (rule->what) {
     case Class::kExec:
-      if (e.ret == 0) out.push_back({AnomalyKind::kProgram, file_path(*arg, cwd)});
+      if (e.ret == 0) out.push_back({AnomalyKind::kProgram, file_key({}, *arg, cwd)});
       break;
     case Class::kOpen: {
       // Failed lookups (search paths) are noise; refused access to a file is not.
       if (e.ret < 0 && e.ret != -EACCES && e.ret != -EPERM) break;
-      const std::string mode = rule->flags_arg >= 0   ? open_mode(int_at(e, static_cast<size_t>(rule->flags_arg)))
-                               : rule->flags_arg == -1 ? "w"
-                                                       : "?";
-      out.push_back({AnomalyKind::kFile, mode + " " + file_path(*arg, cwd)});
+      const char* mode = rule->flags_arg >= 0   ? open_mode(int_at(e, static_cast<size_t>(rule->flags_arg)))
+                         : rule->flags_arg == -1 ? "w"
+                                                 : "?";
+      out.push_back({AnomalyKind::kFile, file_key(mode, *arg, cwd)});
       break;
     }
     case Class::kWriteTarget:
-      if (e.ret == 0) out.push_back({AnomalyKind::kFile, "w " + file_path(*arg, cwd)});
+      if (e.ret == 0) out.push_back({AnomalyKind::kFile, file_key("w", *arg, cwd)});
       break;
     case Class::kPeerGiven:
       out.push_back({AnomalyKind::kNetwork, std::string(rule->verb) + " " + *arg});

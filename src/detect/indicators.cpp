@@ -88,7 +88,7 @@ bool indicators_read(int nr) { return nr == SYS_ioctl; }
 
 std::vector<IndicatorHit> check_indicators(const SyscallEvent& e, const ProcessUpdate& u,
                                            const std::vector<Resource>& resources,
-                                           const std::set<std::string>& known_execs) {
+                                           const LearnedSet& known_execs) {
   std::vector<IndicatorHit> hits;
   const ProcessState& p = *u.process;
   if (u.socket_onto_stdio && (is_shell(p.program) || is_interpreter(p.program)))

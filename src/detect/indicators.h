@@ -19,6 +19,7 @@
 #include "core/syscall_event.h"
 #include "detect/anomaly.h"
 #include "detect/event_resources.h"
+#include "detect/learned_set.h"
 #include "detect/process_table.h"
 
 namespace da {
@@ -33,7 +34,7 @@ struct IndicatorHit {
 // `known_execs`: the executables the image's profile has seen run (learned so far).
 std::vector<IndicatorHit> check_indicators(const SyscallEvent& e, const ProcessUpdate& update,
                                            const std::vector<Resource>& resources,
-                                           const std::set<std::string>& known_execs);
+                                           const LearnedSet& known_execs);
 
 bool is_shell(const std::string& program);
 // Whether check_indicators reads call `nr` itself (beyond its resources and process update).

@@ -41,8 +41,8 @@ FileKey split_file(std::string_view key) {
 
 // Runs for every file access while learning and once stable: the exact key is looked up
 // first, as it is; other modes and the pattern only when that misses.
-bool covers_file(const std::set<std::string>& learned, std::string_view key) {
-  if (learned.count(std::string(key))) return true;
+bool covers_file(const LearnedSet& learned, std::string_view key) {
+  if (learned.contains(key)) return true;
   const FileKey f = split_file(key);
   const bool sensitive = is_sensitive_file(key);
   // Reading is covered by a learned read-write, and so is writing.
@@ -82,8 +82,8 @@ std::string peer(std::string_view verb, std::string_view host, std::string_view 
   return s;
 }
 
-bool covers_peer(const std::set<std::string>& learned, std::string_view key) {
-  if (learned.count(std::string(key))) return true;
+bool covers_peer(const LearnedSet& learned, std::string_view key) {
+  if (learned.contains(key)) return true;
   const PeerKey p = split_peer(key);
   if (p.port.empty()) return !p.host.empty() && p.host[0] != '/' && p.host[0] != '@' && learned.count(peer(p.verb, "*", ""));
   return learned.count(peer(p.verb, "*", p.port)) || learned.count(peer(p.verb, p.host, "*")) ||
@@ -92,7 +92,7 @@ bool covers_peer(const std::set<std::string>& learned, std::string_view key) {
 
 // Replaces the keys `matches` selects with `pattern` once there are enough of them.
 template <typename Match>
-void collapse(std::set<std::string>& learned, const std::string& pattern, std::string_view prefix, Match matches) {
+void collapse(LearnedSet& learned, const std::string& pattern, std::string_view prefix, Match matches) {
   std::vector<std::string> siblings;
   for (auto it = learned.lower_bound(std::string(prefix)); it != learned.end() && starts_with(*it, prefix); ++it)
     if (matches(*it)) siblings.push_back(*it);
@@ -101,7 +101,7 @@ void collapse(std::set<std::string>& learned, const std::string& pattern, std::s
   learned.insert(pattern);
 }
 
-void generalise_file(std::set<std::string>& learned, const std::string& key) {
+void generalise_file(LearnedSet& learned, const std::string& key) {
   const FileKey f = split_file(key);
   if (f.dir.empty() || never_generalised(f.dir) || is_sensitive_file(key)) return;
   const std::string prefix = std::string(f.mode) + " " + std::string(f.dir);
@@ -111,7 +111,7 @@ void generalise_file(std::set<std::string>& learned, const std::string& key) {
   });
 }
 
-void generalise_peer(std::set<std::string>& learned, const std::string& key) {
+void generalise_peer(LearnedSet& learned, const std::string& key) {
   const PeerKey p = split_peer(key);
   if (p.host.empty() || p.host[0] == '/' || p.host[0] == '@') return;  // unix sockets stay exact
   const std::string verb_prefix = std::string(p.verb) + " ";
@@ -153,15 +153,15 @@ bool is_sensitive_file(std::string_view key) {
   return false;
 }
 
-bool covers(const std::set<std::string>& learned, AnomalyKind kind, std::string_view key) {
+bool covers(const LearnedSet& learned, AnomalyKind kind, std::string_view key) {
   switch (kind) {
     case AnomalyKind::kFile: return covers_file(learned, key);
     case AnomalyKind::kNetwork: return covers_peer(learned, key);
-    default: return learned.count(std::string(key)) > 0;
+    default: return learned.contains(key);
   }
 }
 
-bool learn_resource(std::set<std::string>& learned, AnomalyKind kind, const std::string& key) {
+bool learn_resource(LearnedSet& learned, AnomalyKind kind, const std::string& key) {
   if (covers(learned, kind, key)) return false;
   learned.insert(key);
   if (kind == AnomalyKind::kFile) generalise_file(learned, key);

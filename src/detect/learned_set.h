@@ -7,6 +7,7 @@
 // Patterns never cover what matters most: a sensitive path (shadow, ssh keys, writes to system
 // directories, …) is known only if exactly that path was learned, and system directories such
 // as /etc are never generalised at all.
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -17,12 +18,16 @@ namespace da {
 
 constexpr size_t kSiblingsForPattern = 8;
 
+// Ordered by the transparent std::less<>: a key in hand as a string_view is looked up as it
+// is, without a copy (the detector looks up every file a container opens).
+using LearnedSet = std::set<std::string, std::less<>>;
+
 // Keys are "MODE PATH" for files (MODE r, w, rw or ?) and "VERB ADDRESS" for peers.
 // True if `learned` holds the key itself or a pattern or mode that covers it.
-bool covers(const std::set<std::string>& learned, AnomalyKind kind, std::string_view key);
+bool covers(const LearnedSet& learned, AnomalyKind kind, std::string_view key);
 
 // Learns a key: false if it was already covered. May replace siblings with a pattern.
-bool learn_resource(std::set<std::string>& learned, AnomalyKind kind, const std::string& key);
+bool learn_resource(LearnedSet& learned, AnomalyKind kind, const std::string& key);
 
 // Sensitive file keys are reported high and never matched by a pattern.
 bool is_sensitive_file(std::string_view key);

@@ -12,6 +12,10 @@ namespace da {
 // stay relative.
 std::string normalize_path(std::string_view path);
 
+// normalize_path(resolve_path(cwd, path)) appended to `out`, without building either string:
+// the form the detector uses for every file a container opens ("r " + the path).
+void append_normalized_path(std::string& out, std::string_view cwd, std::string_view path);
+
 // A relative path joined to the process's working directory when that is known (absolute).
 std::string resolve_path(std::string_view cwd, std::string_view path);
 

@@ -26,7 +26,7 @@ namespace {
 
 using namespace msgpack_fields;
 
-void pack_set(Packer& pk, const std::set<std::string>& set) {
+void pack_set(Packer& pk, const LearnedSet& set) {
   pk.pack_array(static_cast<uint32_t>(set.size()));
   for (const auto& s : set) pack_string(pk, s);
 }
@@ -83,8 +83,8 @@ std::string get_str(const msgpack::object& o, const char* field) {
   return std::string(as_string(o, field));
 }
 
-std::set<std::string> get_set(const msgpack::object& o, const char* field) {
-  std::set<std::string> out;
+LearnedSet get_set(const msgpack::object& o, const char* field) {
+  LearnedSet out;
   const auto& a = as_array(o, field);
   for (uint32_t i = 0; i < a.size; ++i) out.insert(get_str(a.ptr[i], field));
   return out;

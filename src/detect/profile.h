@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "detect/learned_set.h"
 #include "detect/learning.h"
 #include "detect/ngram_model.h"
 #include "detect/novelty_window.h"
@@ -86,9 +87,9 @@ struct ImageProfile {
   std::string stable_reason;  // converged, or the time limit (and what had not converged)
   uint64_t calls = 0;
   std::map<ProgramKey, ProgramProfile> programs;
-  std::set<std::string> execs;  // normalised paths given to execve
-  std::set<std::string> files;  // "r /etc/passwd", "w /tmp/x", "rw ...", "r /srv/www/*"
-  std::set<std::string> peers;  // "connect 127.0.0.1:6379", "bind 0.0.0.0:80", "accept *"
+  LearnedSet execs;  // normalised paths given to execve
+  LearnedSet files;  // "r /etc/passwd", "w /tmp/x", "rw ...", "r /srv/www/*"
+  LearnedSet peers;  // "connect 127.0.0.1:6379", "bind 0.0.0.0:80", "accept *"
 };
 
 uint64_t distinct_ngrams(const ImageProfile& p);

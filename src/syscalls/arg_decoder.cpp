@@ -116,7 +116,9 @@ void decode_arguments_into(std::vector<ArgValue>& out, const SyscallSpec* spec,
     out.assign(raw.begin(), raw.end());
     return;
   }
-  out.reserve(spec->nargs);
+  // Room for any call's arguments: a recycled event's list, sized by whatever call it held
+  // before, then never grows again.
+  out.reserve(6);
   const uint8_t narrow = narrow_signed_mask(*spec);
   for (int i = 0; i < spec->nargs; ++i) {
     const ArgSpec& arg = spec->args[i];

@@ -381,5 +381,26 @@ TEST(PathNormalizer, FoldsNumbersAndSlashes) {
   EXPECT_EQ(normalize_path("/"), "/");
 }
 
+// The detector builds "MODE PATH" keys in one string, resolving ".." in place as it writes: the
+// result must be what normalising the joined path gives, whatever precedes it in the string.
+TEST(PathNormalizer, AppendingResolvesAgainstTheWorkingDirectoryAsJoiningDoes) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/srv/www", "page10.html"}, {"/srv/www", "../../../etc/shadow"}, {"/var/lib/1234", "./a/../b"},
+      {"/", "x"},                   {"", "a/b/.."},                      {"", "a/.."},
+      {"", "../../x/.."},           {"/a/b", "/etc/passwd"},             {"relative/cwd", "x"},
+      {"/a", ""},                   {"", ""},                            {"/tmp", "..//..//tmp/./9f86d081884c7d65/."}};
+  for (const auto& [cwd, path] : cases) {
+    std::string key = "rw /x/y ";  // a slash before the path must never be cut by a ".."
+    append_normalized_path(key, cwd, path);
+    EXPECT_EQ(key, "rw /x/y " + normalize_path(resolve_path(cwd, path))) << cwd << " + " << path;
+  }
+  std::string key = "r ";
+  append_normalized_path(key, "/srv/www", "../../../etc/shadow");
+  EXPECT_EQ(key, "r /etc/shadow");
+  key = "r ";
+  append_normalized_path(key, "", "a/..");
+  EXPECT_EQ(key, "r .");
+}
+
 }  // namespace
 }  // namespace da

@@ -43,7 +43,7 @@ TEST(HostileInput, APathLongerThanTheCaptureReadsIsMarkedCut) {
   auto whole = memory.read_string(getpid(), reinterpret_cast<uint64_t>(longer.c_str()), 4096);
   EXPECT_EQ(whole, longer);
   // Cut: sensitive, so no pattern of its directory covers it.
-  std::set<std::string> learned;
+  LearnedSet learned;
   for (int i = 0; i < 10; ++i) learn_resource(learned, AnomalyKind::kFile, "r /tmp/page" + std::to_string(i));
   ASSERT_TRUE(learned.count("r /tmp/*"));
   EXPECT_TRUE(covers(learned, AnomalyKind::kFile, "r /tmp/" + std::string(250, 'a')));

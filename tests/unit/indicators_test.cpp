@@ -157,7 +157,7 @@ TEST_F(IndicatorTest, ShellOnATerminal) {
 }
 
 TEST(LearnedSet, FilePatternsNeverCoverSensitivePaths) {
-  std::set<std::string> files;
+  LearnedSet files;
   for (auto name : {"passwd", "group", "hosts", "resolv.conf", "nsswitch.conf", "localtime", "host.conf",
                     "gai.conf", "ld.so.cache"})
     learn_resource(files, AnomalyKind::kFile, std::string("r /etc/") + name);
@@ -172,9 +172,9 @@ TEST(LearnedSet, FilePatternsNeverCoverSensitivePaths) {
 }
 
 TEST(LearnedSet, PeersOfManyClientsBecomePatterns) {
-  std::set<std::string> peers;
+  LearnedSet peers;
   for (int i = 1; i <= 8; ++i) learn_resource(peers, AnomalyKind::kNetwork, "accept 10.0.0." + std::to_string(i));
-  EXPECT_EQ(peers, std::set<std::string>{"accept *"});
+  EXPECT_EQ(peers, LearnedSet{"accept *"});
   EXPECT_TRUE(covers(peers, AnomalyKind::kNetwork, "accept 192.168.1.7"));
   for (int i = 1; i <= 8; ++i) learn_resource(peers, AnomalyKind::kNetwork, "connect 10.1.0." + std::to_string(i) + ":5432");
   EXPECT_TRUE(covers(peers, AnomalyKind::kNetwork, "connect 10.9.9.9:5432"));
