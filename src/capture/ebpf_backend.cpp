@@ -505,13 +505,16 @@ CaptureStats EbpfBackend::stats() {
 
 // ---- In-kernel judging ----
 
-void EbpfBackend::set_sequence_only(const std::vector<bool>& by_number) {
+void EbpfBackend::set_sequence_only(const std::vector<CallUse>& by_number) {
+  static_assert(static_cast<int>(CallUse::kSent) == DA_CALL_SENT &&
+                static_cast<int>(CallUse::kSequenceOnly) == DA_CALL_SEQUENCE_ONLY &&
+                static_cast<int>(CallUse::kSequenceOnlyUnconnected) == DA_CALL_SEQUENCE_ONLY_UNCONNECTED);
   std::lock_guard lock(judge_mutex_);
   if (!skeleton_) return;
   for (auto& [nr, kinds] : arg_kinds_) {
     // A judged call's strings are never read: a path the detector does not look at (stat,
     // access) costs nothing when the call is judged.
-    kinds.sequence_only = nr < by_number.size() && by_number[nr];
+    kinds.sequence_only = nr < by_number.size() ? static_cast<unsigned char>(by_number[nr]) : DA_CALL_SENT;
     uint32_t key = nr;
     bpf_map__update_elem(skeleton_->maps.arg_kinds, &key, sizeof key, &kinds, sizeof kinds, BPF_ANY);
   }

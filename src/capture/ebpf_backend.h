@@ -42,7 +42,7 @@ class EbpfBackend final : public CaptureBackend, public KernelJudge {
   int handle_record(const void* data, size_t size);
 
   // KernelJudge (the detector's consumer thread).
-  void set_sequence_only(const std::vector<bool>& by_number) override;
+  void set_sequence_only(const std::vector<CallUse>& by_number) override;
   uint32_t add_program(const std::vector<KnownSequence>& known, double quiet_sum,
                        std::string& error) override;
   void remove_program(uint32_t id) override;

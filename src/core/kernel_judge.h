@@ -21,9 +21,19 @@ class KernelJudge {
     float surprise;                     // as the detector scores it (clipped)
   };
 
+  // What the detector reads of a call: whether the kernel side may judge it.
+  enum class CallUse : uint8_t {
+    kSent = 0,          // its arguments matter (a path, an address, a process change)
+    kSequenceOnly = 1,  // only its place in a sequence
+    // Only its place in a sequence while its process holds no outbound internet socket: close,
+    // which the process table follows only in a process that connected one (a reverse shell's
+    // socket). The kernel side knows which processes connected (or were forked by one).
+    kSequenceOnlyUnconnected = 2,
+  };
+
   virtual ~KernelJudge() = default;
-  // The calls (by number) that matter to the detector only by their place in a sequence.
-  virtual void set_sequence_only(const std::vector<bool>& by_number) = 0;
+  // What each call (by number) is to the detector.
+  virtual void set_sequence_only(const std::vector<CallUse>& by_number) = 0;
   // A stable program: its known sequences, and the window sum of surprises below which the
   // detector's window can neither raise an alarm nor leave one. Returns the program's id, or
   // 0 when it is not judged in the kernel (no room); the error says why.

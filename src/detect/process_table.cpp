@@ -71,6 +71,8 @@ bool ProcessTable::reads_call(int nr) {
   }
 }
 
+bool ProcessTable::reads_call_only_when_connected(int nr) { return nr == SYS_close; }
+
 ProcessUpdate ProcessTable::update(const SyscallEvent& e, int64_t now) {
   ProcessUpdate u;
   auto [it, is_new] = processes_.try_emplace(e.pid);

@@ -46,6 +46,10 @@ class ProcessTable {
   ProcessUpdate update(const SyscallEvent& e, int64_t now);
   // Whether update() reads anything of call `nr` beyond the names every event carries.
   static bool reads_call(int nr);
+  // Whether that is only so in a process holding outbound sockets (close: there is nothing to
+  // forget in one without). A process has them only after an internet connect of its own or
+  // of its parent before the fork — all calls the table sees, and the kernel side can follow.
+  static bool reads_call_only_when_connected(int nr);
   void exited(const SyscallEvent& e);
   const ProcessState* find(int32_t pid) const;
   // "sh(4242) < containerd-shim(4100)", nearest first.

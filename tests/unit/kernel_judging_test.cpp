@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <deque>
@@ -13,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "detect/detector.h"
 #include "detect/sequence_only.h"
@@ -29,7 +31,7 @@ class KernelModel final : public KernelJudge {
  public:
   explicit KernelModel(uint64_t registration_lag) : lag_(registration_lag) {}
 
-  void set_sequence_only(const std::vector<bool>& by_number) override { only_ = by_number; }
+  void set_sequence_only(const std::vector<CallUse>& by_number) override { only_ = by_number; }
   uint32_t add_program(const std::vector<KnownSequence>& known, double quiet_sum, std::string&) override {
     const uint32_t id = ++last_id_;
     Program& p = programs_[id];
@@ -70,14 +72,25 @@ class KernelModel final : public KernelJudge {
     if (!st.epoch) {
       st.epoch = (next_epoch_ += 2);
       st.context = kStartContext;
+      if (connected_.count(e.ppid)) connected_.insert(e.pid);  // marked after it forked this one
     }
     const int nr = e.syscall_nr;
     e.judged.count = 0;
     if (nr == SYS_exit || nr == SYS_exit_group) {  // at entry: sent, the thread ends
       e.thread_epoch = st.epoch;
       threads_.erase(e.tid);
+      if (nr == SYS_exit_group) connected_.erase(e.pid);
       return true;
     }
+    // The processes that connected an internet socket (the kernel reads the address family),
+    // and the children they fork.
+    if (nr == SYS_connect) {
+      const std::string* to = std::get_if<std::string>(&e.args.at(1));
+      if (!to || to->empty() || std::isdigit(static_cast<unsigned char>((*to)[0])) || (*to)[0] == '[')
+        connected_.insert(e.pid);
+    }
+    if ((nr == SYS_clone || nr == SYS_fork) && e.ret > 0 && connected_.count(e.pid))
+      connected_.insert(static_cast<int32_t>(e.ret));
     if ((nr == SYS_execve || nr == SYS_execveat) && e.ret == 0) {
       const uint32_t epoch = st.epoch + 2;
       st = Thread{};
@@ -115,9 +128,12 @@ class KernelModel final : public KernelJudge {
     }
     const uint32_t slot = st.calls & 15;
     const uint32_t sum = st.sum - st.bound[slot] + bound;
-    const bool judged = prog && only_[static_cast<size_t>(nr)] && (repeat || (bound != 0xffff && sum < prog->quiet));
+    const CallUse use = only_[static_cast<size_t>(nr)];
+    const bool judged = prog && use != CallUse::kSent && (repeat || (bound != 0xffff && sum < prog->quiet)) &&
+                        (use != CallUse::kSequenceOnlyUnconnected || !connected_.count(e.pid));
     if (judged) {
       ++judged_;
+      ++judged_by_pid_and_call_[{e.pid, nr}];
     } else if (st.judged) {
       e.judged.count = st.judged;
       for (int i = 0; i < JudgedCalls::kRecent; ++i)
@@ -137,6 +153,10 @@ class KernelModel final : public KernelJudge {
     return !judged;
   }
   uint64_t judged() const { return judged_; }
+  uint64_t judged(int32_t pid, int nr) const {
+    auto it = judged_by_pid_and_call_.find({pid, nr});
+    return it == judged_by_pid_and_call_.end() ? 0 : it->second;
+  }
   uint64_t programs_added() const { return programs_added_; }
 
  private:
@@ -171,7 +191,9 @@ class KernelModel final : public KernelJudge {
   uint64_t lag_;
   uint64_t seen_ = 0, judged_ = 0, programs_added_ = 0;
   uint32_t last_id_ = 0, next_epoch_ = 1;
-  std::vector<bool> only_;
+  std::vector<CallUse> only_;
+  std::set<int32_t> connected_;
+  std::map<std::pair<int32_t, int>, uint64_t> judged_by_pid_and_call_;
   std::map<uint32_t, Program> programs_;
   std::unordered_map<int32_t, Follow> follow_;
   std::deque<Waiting> waiting_;
@@ -186,14 +208,15 @@ std::string datasets_dir() {
 const ContainerMeta kImage{"adfa", "adfa/host:1", "sha256:adfa000000000000000000000000000000"};
 
 // The traces' i386 numbers as x86_64 calls a process makes: open and close as themselves (the
-// detector reads their arguments: never judged in the kernel), execve as an exec of the same
+// detector reads open's path: never judged in the kernel; close is judged, as none of these
+// processes connects a socket), execve as an exec of the same
 // program, exit as exit_group, the rest spread over the calls that matter only as sequence.
 class Replay {
  public:
   Replay() {
     const auto only = sequence_only_calls();
     for (int nr = 0; nr < 450; ++nr)
-      if (only[static_cast<size_t>(nr)]) sequence_calls_.push_back(nr);
+      if (only[static_cast<size_t>(nr)] == KernelJudge::CallUse::kSequenceOnly) sequence_calls_.push_back(nr);
   }
   SyscallEvent event(int64_t second, int32_t pid, int32_t i386) const {
     switch (i386) {
@@ -416,6 +439,41 @@ TEST(KernelJudging, ASteadyLoopsWindowIsRecalledAndAlertsStayTheSame) {
   serve(100);
   EXPECT_FALSE(t.seen_all.empty());
   EXPECT_EQ(t.seen_all, t.seen_judged);
+}
+
+// close is judged in the kernel only in a process without outbound internet sockets: a web
+// worker's closes are judged, while a shell that connected out has each close sent — for the
+// detector follows its descriptors: that socket closed and a file opened on its number and put
+// onto stdin is no reverse shell. The same alerts (none) either way.
+TEST(KernelJudging, CloseIsJudgedOnlyInAProcessWithoutOutboundSockets) {
+  SideBySide t({"mixed", "mixed/app:1", "sha256:5353000000000000000000000000000000"});
+  auto call = [&](int32_t pid, const char* comm, const char* exe, int nr, std::vector<ArgValue> args, int64_t ret) {
+    t.observe(synthetic::call(t.now, pid, nr, std::move(args), ret, comm, exe));
+  };
+  auto web = [&](int nr, std::vector<ArgValue> args = {}, int64_t ret = 0) { call(600, "web", "/usr/sbin/web", nr, std::move(args), ret); };
+  auto sh = [&](int nr, std::vector<ArgValue> args = {}, int64_t ret = 0) { call(700, "sh", "/bin/sh", nr, std::move(args), ret); };
+  auto rounds = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      for (int nr : {SYS_epoll_wait, SYS_recvfrom}) web(nr);
+      web(SYS_openat, {int64_t{-100}, std::string("/srv/page.html"), int64_t{0}}, 9);
+      for (int nr : {SYS_fstat, SYS_sendfile, SYS_write}) web(nr);
+      web(SYS_close, {int64_t{9}});
+      sh(SYS_socket, {int64_t{2}, int64_t{1}, int64_t{0}}, 3);
+      sh(SYS_connect, {int64_t{3}, std::string("127.0.0.1:4444"), int64_t{16}}, 0);
+      sh(SYS_write);
+      sh(SYS_close, {int64_t{3}});
+      sh(SYS_openat, {int64_t{-100}, std::string("/tmp/input"), int64_t{0}}, 3);
+      sh(SYS_dup2, {int64_t{3}, int64_t{0}}, 0);
+      sh(SYS_read);
+      sh(SYS_close, {int64_t{3}});
+    }
+  };
+  ASSERT_TRUE(t.learn([&] { rounds(200); }));
+  rounds(500);
+  EXPECT_GT(t.kernel.judged(600, SYS_close), 400u) << "the web worker's closes are not judged";
+  EXPECT_EQ(t.kernel.judged(700, SYS_close), 0u) << "a close of the shell that connected out was judged";
+  EXPECT_EQ(t.seen_all, t.seen_judged);
+  EXPECT_TRUE(t.seen_judged.empty()) << t.seen_judged.front();  // a judged close: "indicator tid 700 sh"
 }
 
 TEST(AdoptedWindows, RecallsOnlyTheSameCallsUnderTheSameModelUntilForgotten) {

@@ -28,6 +28,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_EXECVEAT 322
 #define NR_EXIT 60
 #define NR_EXIT_GROUP 231
+#define NR_CONNECT 42
+#define AF_INET 2
+#define AF_INET6 10
 #define MAX_NR 1024
 
 // Set by the loader before load: the pid namespace level of the containers (agent's level + 1).
@@ -164,10 +167,45 @@ static __always_inline struct pid_namespace* container_ns(struct task_struct* ta
   return pid->numbers[target_level].ns;
 }
 
+// Processes (host tgid) that connected an internet socket, or whose parent had before forking
+// them: their close calls are sent (DA_CALL_SEQUENCE_ONLY_UNCONNECTED). Keyed by tgid, not task
+// storage, because a thread's exec makes it the leader and the leader's storage goes. A key
+// outliving its process (killed, pid reused) only sends more; a full map sends every close.
+#define CONNECTED_MAX 65536
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, CONNECTED_MAX);
+  __type(key, __u32);
+  __type(value, __u8);
+} connected SEC(".maps");
+static volatile int connected_full;  // an insert failed: no close is judged from then on
+
+static __always_inline void mark_connected(__u32 tgid) {
+  __u8 one = 1;
+  if (bpf_map_update_elem(&connected, &tgid, &one, BPF_ANY)) connected_full = 1;
+}
+
+static __always_inline int has_connected(__u32 tgid) {
+  return connected_full || bpf_map_lookup_elem(&connected, &tgid) != 0;
+}
+
+// At connect's exit, whatever its result (a non-blocking one is under way): an internet
+// address family marks the process, as the detector's process table would follow it.
+static __always_inline void note_connect(const unsigned long long args[6]) {
+  __u16 family = 0;
+  if (bpf_probe_read_user(&family, sizeof family, (const void*)args[1]) == 0 &&
+      family != AF_INET && family != AF_INET6)
+    return;
+  // Unreadable: marked, as it might have been one.
+  mark_connected((__u32)(bpf_get_current_pid_tgid() >> 32));
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct* parent, struct task_struct* child) {
   struct pid_namespace* ns = container_ns(child);
   if (!ns) return 0;
+  // A new process starts with its parent's descriptors (a new thread shares its process's).
+  if (child->pid == child->tgid && has_connected(parent->tgid)) mark_connected(child->tgid);
   // Forked into a container's namespace by a task outside it (runc's clone with CLONE_NEWPID,
   // or a fork after setns), or by a task still setting up: setup until it execs.
   if (container_ns(parent) == ns && !is_setup(parent)) return 0;
@@ -241,6 +279,9 @@ static __always_inline struct thread_seq* thread_seq_of(struct task_struct* task
   if (st && !st->epoch) {
     st->epoch = bpf_get_prandom_u32() | 1;
     st->context = CONTEXT_MASK;
+    // The detector's process table copies a new process's sockets from its parent at its first
+    // call, not at the fork: the parent may have connected in between.
+    if (has_connected(task->real_parent->tgid)) mark_connected(task->tgid);
   }
   return st;
 }
@@ -330,8 +371,11 @@ static __always_inline int judge(struct thread_seq* st, struct da_arg_kinds* kin
   const __u32 sum = st->sum - st->bound[slot] + bound;
   // Jiffies: a global variable read, where a clock read would cost as much as the rest.
   const __u64 now = bpf_jiffies64();
-  const int judged = prog && kinds && kinds->sequence_only && now - st->last_sent < DA_JUDGE_HEARTBEAT_JIFFIES &&
-                     (repeat || (bound != DA_JUDGE_UNKNOWN && sum < prog->quiet_sum));
+  const int judged = prog && kinds && kinds->sequence_only != DA_CALL_SENT &&
+                     now - st->last_sent < DA_JUDGE_HEARTBEAT_JIFFIES &&
+                     (repeat || (bound != DA_JUDGE_UNKNOWN && sum < prog->quiet_sum)) &&
+                     (kinds->sequence_only != DA_CALL_SEQUENCE_ONLY_UNCONNECTED ||
+                      !has_connected((__u32)(bpf_get_current_pid_tgid() >> 32)));
   if (judged) {
     __u32 zero = 0;
     __u64* n = bpf_map_lookup_elem(&judged_calls, &zero);
@@ -562,6 +606,10 @@ int BPF_PROG(on_sys_enter, struct pt_regs* regs, long id) {
   else if (id == NR_EXECVEAT) emit_exec_args(args, args[1], args[2]);
   else {  // exit, exit_group: never return
     __u32 key = (__u32)id;
+    if (id == NR_EXIT_GROUP) {
+      __u32 tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+      bpf_map_delete_elem(&connected, &tgid);
+    }
     struct thread_seq* st = bpf_task_storage_get(&thread_seqs, task, 0, 0);
     char comm[16];
     bpf_get_current_comm(comm, sizeof comm);
@@ -582,6 +630,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs* regs, long ret) {
   if (nr < 0 || nr >= MAX_NR || nr == NR_EXIT || nr == NR_EXIT_GROUP) return 0;
   unsigned long long args[6];
   read_args(regs, args);
+  if (nr == NR_CONNECT) note_connect(args);
   struct thread_seq* st = thread_seq_of(task);
   if ((nr == NR_EXECVE || nr == NR_EXECVEAT) && ret == 0) {
     // From here on it is the container's program (exec is rare: no need to look first). Its

@@ -34,11 +34,19 @@ enum da_arg_kind {
   DA_ARG_SOCKADDR_OUT = 3, /* socket address, length behind the pointer in the next argument */
 };
 
+#define DA_CALL_SENT 0            /* its arguments matter: always sent */
+#define DA_CALL_SEQUENCE_ONLY 1   /* its place in the sequence is all that matters */
+/* close: only a process holding an outbound internet socket has its descriptors followed by
+ * the detector (a reverse shell's socket put onto stdio). Sequence only in a process that never
+ * connected one, nor its parent before forking it. */
+#define DA_CALL_SEQUENCE_ONLY_UNCONNECTED 2
+
 struct da_arg_kinds {
   unsigned char kind[6];
   unsigned char any_string; /* some argument is read as a string */
-  /* Only the call's place in the sequence matters to the detector (no path, address, fd
-   * bookkeeping or process change in it): the kernel may judge it itself. Set by the detector. */
+  /* Whether only the call's place in the sequence matters to the detector (no path, address,
+   * fd bookkeeping or process change in it), so that the kernel may judge it itself: one of
+   * DA_CALL_*. Set by the detector. */
   unsigned char sequence_only;
 };
 
