@@ -170,10 +170,12 @@ static __always_inline struct pid_namespace* container_ns(struct task_struct* ta
 // Processes (host tgid) that connected an internet socket, or whose parent had before forking
 // them: their close calls are sent (DA_CALL_SEQUENCE_ONLY_UNCONNECTED). Keyed by tgid, not task
 // storage, because a thread's exec makes it the leader and the leader's storage goes. A key
-// outliving its process (killed, pid reused) only sends more; a full map sends every close.
+// outliving its process (killed, pid reused) only sends more; a full map (or a failed
+// allocation) sends every close.
 #define CONNECTED_MAX 65536
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(map_flags, BPF_F_NO_PREALLOC);  // entries as processes connect, not 65,536 up front
   __uint(max_entries, CONNECTED_MAX);
   __type(key, __u32);
   __type(value, __u8);
