@@ -94,7 +94,7 @@ bool covers_peer(const LearnedSet& learned, std::string_view key) {
 template <typename Match>
 void collapse(LearnedSet& learned, const std::string& pattern, std::string_view prefix, Match matches) {
   std::vector<std::string> siblings;
-  for (auto it = learned.lower_bound(std::string(prefix)); it != learned.end() && starts_with(*it, prefix); ++it)
+  for (auto it = learned.lower_bound(prefix); it != learned.end() && starts_with(*it, prefix); ++it)
     if (matches(*it)) siblings.push_back(*it);
   if (siblings.size() < kSiblingsForPattern) return;
   for (const auto& s : siblings) learned.erase(s);
