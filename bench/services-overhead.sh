@@ -16,6 +16,8 @@
 #   agent's steady state: a profile of the lab image learned beforehand (under the same loads,
 #   time-limited to LEARN_SECONDS, default 60) and now stable, so known sequences are judged in
 #   the kernel; ebpf_stable_nojudge is the same with --judge-in-kernel false.
+#   BPF_STATS=1: also the run time of the agent's BPF programs per request (kernel.bpf_stats_enabled
+#   for the run; its two clock reads per program run cost the services a little more).
 #   PERF_DIR=DIR: `perf record` of the agent during each nginx load, one file per mode and
 #   round (a profiling aid: perf's own cost lowers that round's numbers); PERF_ARGS (default
 #   -g; e.g. "--call-graph dwarf,16384 -F 2000") and PERF_SCOPE (default -p AGENT_PID; -a for
@@ -49,9 +51,34 @@ redis_rps() {
   redis-benchmark -h 127.0.0.1 -p "$redis_port" -t get -c 8 -n "${REDIS_REQUESTS:-$requests}" --csv |
     awk -F'"' '/"GET"/ {print $4}'
 }
-nginx_rps() {
-  wrk -t1 -c8 -d"${WRK_SECONDS:-$wrk_seconds}s" "http://127.0.0.1:$nginx_port/page10.html" | awk '/Requests\/sec/ {print $2}'
+nginx_rps() {  # prints requests/s and, with a second argument, the requests made too
+  wrk -t1 -c8 -d"${WRK_SECONDS:-$wrk_seconds}s" "http://127.0.0.1:$nginx_port/page10.html" |
+    awk -v all="${1:-}" '/ requests in / {n = $1} /Requests\/sec/ {print all ? $2 " " n : $2}'
 }
+# CPU time (ns) used so far by a container's processes, from its cgroup (v2 or v1 cpuacct).
+# Unlike throughput it does not swing with what else the 2 vCPUs are running: the service's
+# own cost per request, including the tracepoint's and the in-kernel judging's.
+cgroup_of() {
+  local pid mnt
+  pid=$(docker inspect -f '{{.State.Pid}}' "$1")
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    echo "/sys/fs/cgroup$(awk -F: '$1 == "0" {print $3}' "/proc/$pid/cgroup")/cpu.stat"
+  else
+    mnt=$(awk '$3 == "cgroup" && $4 ~ /(^|,)cpuacct(,|$)/ {print $2; exit}' /proc/mounts)
+    echo "$mnt$(awk -F: '$2 ~ /(^|,)cpuacct(,|$)/ {print $3}' "/proc/$pid/cgroup")/cpuacct.usage"
+  fi
+}
+cpu_ns() {
+  case $1 in
+    */cpu.stat) awk '$1 == "usage_usec" {printf "%d\n", $2 * 1000}' "$1" ;;
+    *) cat "$1" ;;
+  esac
+}
+redis_cgroup=$(cgroup_of svc-redis)
+nginx_cgroup=$(cgroup_of svc-nginx)
+for f in "$redis_cgroup" "$nginx_cgroup"; do
+  [ -r "$f" ] || { echo "bench: no CPU accounting for the containers at $f" >&2; exit 1; }
+done
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 captured() { sed -n 's/.*captured \([0-9]*\) syscalls.*/\1/p' "$1" | tail -1; }
 judged() { local n; n=$(sed -n 's/.*(\([0-9]*\) judged in the kernel).*/\1/p' "$1" | tail -1); echo "${n:-0}"; }
@@ -94,21 +121,60 @@ container_threads() {
   done
 }
 
-# One round of a mode: both loads, then (agent modes) CPU seconds and events of the agent.
+# "NS RUNS": nanoseconds the agent's BPF programs (on_sys_enter, on_sys_exit, on_fork) have run
+# so far, and how many times they ran (every syscall of the host runs two).
+bpf_ns() {
+  bpftool prog show -j | /usr/bin/python3 -c 'import json, sys
+ours = [p for p in json.load(sys.stdin) if p.get("name") in ("on_sys_enter", "on_sys_exit", "on_fork")]
+print(sum(p.get("run_time_ns", 0) for p in ours), sum(p.get("run_cnt", 0) for p in ours))'
+}
+
+# Both loads, one after the other: "redis-GET/s nginx-req/s redis-CPU/GET nginx-CPU/request"
+# (the containers' CPU in µs per request). With PERF_DIR and an agent running, `perf record` of
+# the agent during the nginx load.
+loads() {
+  local c0 c1 c2 c3 b0 b1 b2 b3 r n perf_pid= stats=${BPF_STATS:+$agent_pid}
+  [ -n "$stats" ] && b0=$(bpf_ns)
+  c0=$(cpu_ns "$redis_cgroup")
+  r=$(redis_rps)
+  c1=$(cpu_ns "$redis_cgroup")
+  [ -n "$stats" ] && b1=$(bpf_ns)
+  if [ -n "${PERF_DIR:-}" ] && [ -n "$agent_pid" ]; then
+    mkdir -p "$PERF_DIR"
+    perf record -q ${PERF_ARGS:--g} ${PERF_SCOPE:--p $agent_pid} -o "$PERF_DIR/$mode.round$round_no.data" 2>/dev/null &
+    perf_pid=$!
+  fi
+  [ -n "$stats" ] && b2=$(bpf_ns)
+  c2=$(cpu_ns "$nginx_cgroup")
+  n=$(nginx_rps all)
+  c3=$(cpu_ns "$nginx_cgroup")
+  [ -n "$stats" ] && b3=$(bpf_ns)
+  [ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
+  set -- $n
+  awk -v r="$r" -v n="$1" -v reqs="$requests" -v nreqs="$2" -v rc=$((c1 - c0)) -v nc=$((c3 - c2)) \
+    'BEGIN {printf "%s %s %.2f %.2f\n", r, n, rc / 1000 / reqs, nc / 1000 / nreqs}'
+  [ -n "$stats" ] && echo "$b0 $b1 $b2 $b3" | awk -v m="$mode" -v reqs="$requests" -v nreqs="$2" \
+    '{printf "bpf programs %s: %.3f µs per GET (%.0f ns per run), %.3f µs per request (%.0f ns per run)\n",
+      m, ($3 - $1) / 1000 / reqs, ($3 - $1) / ($4 - $2), ($7 - $5) / 1000 / nreqs, ($7 - $5) / ($8 - $6)}' >&2
+  return 0
+}
+
+# One round of a mode: "GET/s req/s agent-ticks events judged redis-CPU/GET nginx-CPU/request".
 round() {
-  local mode=$1
+  local mode=$1 l
   if [ "$mode" = untraced ]; then
-    echo "$(redis_rps) $(nginx_rps) - - -"
+    set -- $(loads)
+    echo "$1 $2 - - - $3 $4"
     return
   fi
   if [ "$mode" = ptrace_floor ]; then
     "$build_dir/bench/ptrace_floor" $(container_threads svc-redis) $(container_threads svc-nginx) &
-    local floor_pid=$! r n
+    local floor_pid=$!
     sleep 1
-    r=$(redis_rps)
-    n=$(nginx_rps)
+    l=$(loads)
     kill -9 "$floor_pid"; wait "$floor_pid" 2>/dev/null || true
-    echo "$r $n - - -"
+    set -- $l
+    echo "$1 $2 - - - $3 $4"
     return
   fi
   local agent=$build_dir/docker-anomalies backend=$mode extra=() state=$work/state-$mode
@@ -126,30 +192,29 @@ round() {
   if [[ $mode == *_stable* ]] && ! grep -q "loaded: stable" "$work/agent.log"; then
     echo "bench: $mode did not start from the stable profile" >&2; cat "$work/agent.log" >&2; exit 1
   fi
-  local t0 r n t1 perf_pid=
+  local t0 t1
   t0=$(cpu_ticks "$agent_pid")
-  r=$(redis_rps)
-  if [ -n "${PERF_DIR:-}" ]; then  # where the agent spends its CPU under the nginx load
-    mkdir -p "$PERF_DIR"
-    perf record -q ${PERF_ARGS:--g} ${PERF_SCOPE:--p $agent_pid} -o "$PERF_DIR/$mode.round$round_no.data" 2>/dev/null &
-    perf_pid=$!
-  fi
-  n=$(nginx_rps)
-  [ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
+  l=$(loads)
   t1=$(cpu_ticks "$agent_pid")
   kill -TERM "$agent_pid"; wait "$agent_pid" || true; agent_pid=
-  echo "$r $n $(( t1 - t0 )) $(captured "$work/agent.log") $(judged "$work/agent.log")"
+  set -- $l
+  echo "$1 $2 $(( t1 - t0 )) $(captured "$work/agent.log") $(judged "$work/agent.log") $3 $4"
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 hz=$(getconf CLK_TCK)
+if [ -n "${BPF_STATS:-}" ]; then
+  stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+  sysctl -qw kernel.bpf_stats_enabled=1
+  trap 'sysctl -qw kernel.bpf_stats_enabled=$stats_was; cleanup' EXIT
+fi
 [[ " $modes " == *"_stable"* ]] && learn_stable_profile
 for i in $(seq 1 "$runs"); do
   round_no=$i
   for mode in $modes; do
     line=$(round "$mode")
     echo "$line" >>"$work/$mode"
-    printf 'round %d/%d %-9s redis %s GET/s, nginx %s req/s, agent ticks %s, events %s (judged in the kernel %s)\n' "$i" "$runs" "$mode" $line >&2
+    printf 'round %d/%d %-9s redis %s GET/s, nginx %s req/s, agent ticks %s, events %s (judged in the kernel %s), container CPU %s µs/GET %s µs/request\n' "$i" "$runs" "$mode" $line >&2
   done
 done
 
@@ -169,3 +234,16 @@ for mode in $modes; do
     'BEGIN {printf "| %s | %.1f k | %.2f | %.1f k | %.2f | %s µs | %s |\n", m, r/1000, r/br, n/1000, n/bn, p, s}'
 done
 echo "(medians of $runs rounds; agent CPU = user + system seconds of the agent over both loads / events captured in them, judged in the kernel or not)"
+echo
+# What each request cost the service itself: steadier than throughput on a shared machine, and
+# what a CPU-bound service's throughput follows (ratio = untraced cost / this mode's cost).
+base_rc=$(col untraced 6 2>/dev/null || true)
+base_nc=$(col untraced 7 2>/dev/null || true)
+echo "| mode | redis CPU per GET | ratio | nginx CPU per request | ratio |"
+echo "|---|---:|---:|---:|---:|"
+for mode in $modes; do
+  rc=$(col "$mode" 6); nc=$(col "$mode" 7)
+  awk -v m="$mode" -v r="$rc" -v n="$nc" -v br="${base_rc:-$rc}" -v bn="${base_nc:-$nc}" \
+    'BEGIN {printf "| %s | %.2f µs | %.2f | %.2f µs | %.2f |\n", m, r, br/r, n, bn/n}'
+done
+echo "(medians of $runs rounds; the containers' CPU time from their cgroups over each load / requests served)"

@@ -236,7 +236,7 @@ Status EbpfBackend::add_container(const ContainerTarget& target) {
     for (pid_t pid : pids_in_container(target.id)) exe_of_.emplace(static_cast<uint32_t>(pid), read_exe(pid));
   }
   uint32_t key = *ns;
-  if (bpf_map__update_elem(skeleton_->maps.targets, &key, sizeof key, &index, sizeof index, BPF_ANY))
+  if (!set_target(key, index))
     return Error{std::string("cannot add the container to the BPF filter: ") + std::strerror(errno)};
   return ok_status();
 }
@@ -247,7 +247,7 @@ void EbpfBackend::remove_container(const std::string& container_id) {
   auto it = pid_ns_of_.find(container_id);
   if (it == pid_ns_of_.end()) return;
   uint32_t key = it->second;
-  bpf_map__delete_elem(skeleton_->maps.targets, &key, sizeof key, 0);
+  drop_target(key);
   pid_ns_of_.erase(it);
 }
 
@@ -359,6 +359,24 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
   return 0;
 }
 
+// Every change of `targets` bumps targets_generation (after the change: the kernel side reads
+// the generation before it looks a thread's container up), so threads look theirs up again.
+void EbpfBackend::targets_changed() {
+  __atomic_add_fetch(&skeleton_->bss->targets_generation, 1, __ATOMIC_SEQ_CST);
+}
+
+bool EbpfBackend::set_target(uint32_t pid_ns, uint32_t container) {
+  const bool ok =
+      !bpf_map__update_elem(skeleton_->maps.targets, &pid_ns, sizeof pid_ns, &container, sizeof container, BPF_ANY);
+  if (ok) targets_changed();
+  return ok;
+}
+
+void EbpfBackend::drop_target(uint32_t pid_ns) {
+  bpf_map__delete_elem(skeleton_->maps.targets, &pid_ns, sizeof pid_ns, 0);
+  targets_changed();
+}
+
 std::string EbpfBackend::resolve_pending(uint32_t pid_ns, uint32_t pid) {
   auto it = pending_ns_.find(pid_ns);
   if (it != pending_ns_.end()) return it->second;
@@ -380,9 +398,8 @@ std::string EbpfBackend::resolve_pending(uint32_t pid_ns, uint32_t pid) {
 
 void EbpfBackend::ignore_namespace(uint32_t pid_ns, const std::string& why) {
   uint32_t key = pid_ns, value = DA_IGNORED_CONTAINER;
-  if (skeleton_ &&
-      bpf_map__update_elem(skeleton_->maps.targets, &key, sizeof key, &value, sizeof value, BPF_ANY))
-    bpf_map__delete_elem(skeleton_->maps.targets, &key, sizeof key, 0);  // map full: at least stop
+  if (skeleton_ && !set_target(key, value))
+    drop_target(key);  // map full: at least stop
   else
     ignored_ns_.insert(pid_ns);
   pending_ns_[pid_ns] = "";
@@ -429,7 +446,7 @@ void EbpfBackend::forget_dead_namespaces() {
       continue;
     }
     uint32_t key = *it;  // the map has room for DA_MAX_CONTAINERS namespaces
-    if (skeleton_) bpf_map__delete_elem(skeleton_->maps.targets, &key, sizeof key, 0);
+    if (skeleton_) drop_target(key);
     it = ignored_ns_.erase(it);
   }
   for (auto it = pending_ns_.begin(); it != pending_ns_.end();) {
@@ -440,7 +457,7 @@ void EbpfBackend::forget_dead_namespaces() {
     // Started by the kernel side, never confirmed, now gone: free its slot in the map too
     // (a confirmed one left pending_ns_ in add_container and leaves the map in remove_container).
     uint32_t key = it->first;
-    if (skeleton_) bpf_map__delete_elem(skeleton_->maps.targets, &key, sizeof key, 0);
+    if (skeleton_) drop_target(key);
     it = pending_ns_.erase(it);
   }
   std::erase_if(pending_failures_, [&](const auto& p) { return !live.contains(p.first); });

@@ -59,6 +59,10 @@ class EbpfBackend final : public CaptureBackend, public KernelJudge {
   // Frees the ring buffer and the BPF objects (detached, unloaded); safe when absent.
   void destroy_skeleton();
   void flush_burst();
+  // The kernel side's pid namespace -> container map; false if the map refused the entry.
+  bool set_target(uint32_t pid_ns, uint32_t container);
+  void drop_target(uint32_t pid_ns);
+  void targets_changed();
   // The container of a record the kernel side tagged DA_PENDING_CONTAINER; "" if none.
   std::string resolve_pending(uint32_t pid_ns, uint32_t pid);
   // A namespace that is no container of our Docker daemon: the kernel side stops capturing it

@@ -113,6 +113,12 @@ static __always_inline void count_lost(void) {
   if (n) *n += 1;
 }
 
+// Bumped whenever `targets` changes (by user space, or here when runc starts a container), so
+// the container a thread's sequence state keeps is looked up again.
+volatile __u32 targets_generation;
+
+static __always_inline void targets_changed(void) { __sync_fetch_and_add(&targets_generation, 1); }
+
 // The container index of the current task, or NULL when it is not monitored. *inum is set
 // whenever the task is at the containers' level, in a namespace not known to be ignored.
 static __always_inline __u32* current_target(struct task_struct* task, __u32* ns_pid, __u32* inum) {
@@ -229,6 +235,12 @@ struct thread_seq {
   __u32 judged;      // calls judged here since the thread's last record
   __u32 sum;         // of bound[]
   __u32 polls;       // calls since the last look for a registration
+  // The thread's container as `targets` said at targets_generation `target_gen` (its pid
+  // namespace cannot change; its pid can, at an exec by a non-leader thread).
+  __u32 target_gen;
+  __u32 container;   // NOT_MONITORED: none
+  __u32 ns_pid;
+  __u32 inum;
   __u32 pad;
   __u64 context;     // the last DA_JUDGE_CONTEXT calls' codes, newest in the low bits
   __u64 last_sent;   // jiffies at the thread's last record
@@ -286,6 +298,47 @@ static __always_inline struct thread_seq* thread_seq_of(struct task_struct* task
     if (has_connected(task->real_parent->tgid)) mark_connected(task->tgid);
   }
   return st;
+}
+
+#define NOT_MONITORED 0xfffffffdu
+
+// Whether the current thread is monitored, with its container, pid in the container and pid
+// namespace; *st is its sequence state (created at its first monitored call; NULL if that
+// failed). The `targets` lookup (and the walk to the namespace) happens at a thread's first
+// call and after `targets` changed; every other call reads what its state kept.
+static __always_inline int monitored_thread(struct task_struct* task, int refresh, __u32* container,
+                                            __u32* ns_pid, __u32* inum, struct thread_seq** st) {
+  struct pid* pid = task->thread_pid;
+  if (pid->level < target_level) return 0;  // the host's own tasks leave here
+  const __u32 generation = targets_generation;  // read before the lookup: a change after it
+                                                // leaves the kept answer stale, so looked up again
+  struct thread_seq* s = bpf_task_storage_get(&thread_seqs, task, 0, 0);
+  if (s && s->target_gen == generation && !refresh) {
+    if (s->container == NOT_MONITORED) return 0;
+    *container = s->container;
+    *ns_pid = s->ns_pid;
+    *inum = s->inum;
+    *st = s;
+    return 1;
+  }
+  __u32* index = current_target(task, ns_pid, inum);
+  if (!index) {
+    if (s) {
+      s->target_gen = generation;
+      s->container = NOT_MONITORED;
+    }
+    return 0;
+  }
+  *container = *index;
+  if (!s) s = thread_seq_of(task);
+  if (s) {
+    s->target_gen = generation;
+    s->container = *index;
+    s->ns_pid = *ns_pid;
+    s->inum = *inum;
+  }
+  *st = s;
+  return 1;
 }
 
 // A successful exec: a new program, its sequence starts over (as the detector's does).
@@ -596,7 +649,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs* regs, long id) {
     // runc starting a container's first process: Docker's start event (and with it user
     // space) comes later, so capture this namespace from here on; user space names it.
     if (!is_setup(task)) return 0;
-    bpf_map_update_elem(&targets, &inum, &pending, BPF_NOEXIST);
+    if (bpf_map_update_elem(&targets, &inum, &pending, BPF_NOEXIST) == 0) targets_changed();
     struct pid* pid = task->thread_pid;
     ns_pid = pid->numbers[target_level].nr;
     container = &pending;
@@ -625,16 +678,17 @@ int BPF_PROG(on_sys_enter, struct pt_regs* regs, long id) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs* regs, long ret) {
   struct task_struct* task = bpf_get_current_task_btf();
-  __u32 ns_pid = 0, inum = 0;
-  __u32* container = current_target(task, &ns_pid, &inum);
-  if (!container) return 0;
-  int nr = (int)regs->orig_ax;
+  const int nr = (int)regs->orig_ax;
+  const int exec_done = (nr == NR_EXECVE || nr == NR_EXECVEAT) && ret == 0;
+  __u32 container = 0, ns_pid = 0, inum = 0;
+  struct thread_seq* st = 0;
+  // After an exec the thread may have taken its leader's pid: looked up again.
+  if (!monitored_thread(task, exec_done, &container, &ns_pid, &inum, &st)) return 0;
   if (nr < 0 || nr >= MAX_NR || nr == NR_EXIT || nr == NR_EXIT_GROUP) return 0;
   unsigned long long args[6];
   read_args(regs, args);
   if (nr == NR_CONNECT) note_connect(args);
-  struct thread_seq* st = thread_seq_of(task);
-  if ((nr == NR_EXECVE || nr == NR_EXECVEAT) && ret == 0) {
+  if (exec_done) {
     // From here on it is the container's program (exec is rare: no need to look first). Its
     // name is already the new program's, so this exec itself is emitted.
     bpf_task_storage_delete(&setup_tasks, task);
@@ -643,10 +697,13 @@ int BPF_PROG(on_sys_exit, struct pt_regs* regs, long ret) {
   }
   __u32 key = (__u32)nr;
   struct da_arg_kinds* kinds = bpf_map_lookup_elem(&arg_kinds, &key);
-  char comm[16];  // read once: judging compares it, the record carries it
-  bpf_get_current_comm(comm, sizeof comm);
+  // Read once: judging compares it, the record carries it. Loaded straight from the task rather
+  // than through the bpf_get_current_comm helper; the kernel pads it with zeros (a kernel that
+  // left bytes after the NUL would only keep a registration from matching: sent, not judged).
+  char comm[16];
+  __builtin_memcpy(comm, task->comm, sizeof comm);
   struct handover h = {};
   if (st && judge(st, kinds, nr, comm, &h)) return 0;
-  emit(task, *container, ns_pid, inum, nr, ret, args, kinds, st ? st->epoch : 0, comm, st, h);
+  emit(task, container, ns_pid, inum, nr, ret, args, kinds, st ? st->epoch : 0, comm, st, h);
   return 0;
 }
