@@ -11,7 +11,8 @@
 #   WRK_SECONDS override. ptrace_floor: bench/ptrace_floor on every thread of both containers,
 #   resuming each syscall stop and doing nothing else — the kernel's own cost of ptrace.
 #   baseline: the ebpf agent at BASELINE_AGENT (an older build), side by side with this one;
-#   baseline_stable: that agent from the stable profile (learned by this one: same format).
+#   baseline_stable: that agent from the stable profile (learned by this one: same format);
+#   baseline_ptrace: that agent with the ptrace backend.
 #   ebpf and ptrace start from no profile: the agent learns during the loads. ebpf_stable is the
 #   agent's steady state: a profile of the lab image learned beforehand (under the same loads,
 #   time-limited to LEARN_SECONDS, default 60) and now stable, so known sequences are judged in
@@ -180,9 +181,10 @@ round() {
   fi
   local agent=$build_dir/docker-anomalies backend=$mode extra=() state=$work/state-$mode
   case $mode in
-    baseline)
-      agent=${BASELINE_AGENT:?baseline mode needs BASELINE_AGENT=path of an older docker-anomalies}
-      backend=ebpf ;;
+    baseline|baseline_ptrace)
+      agent=${BASELINE_AGENT:?$mode mode needs BASELINE_AGENT=path of an older docker-anomalies}
+      backend=ebpf
+      [ "$mode" = baseline_ptrace ] && backend=ptrace ;;
     ebpf_stable|ebpf_stable_nojudge|baseline_stable)
       backend=ebpf
       [ "$mode" = baseline_stable ] && agent=${BASELINE_AGENT:?baseline_stable mode needs BASELINE_AGENT}
@@ -220,8 +222,10 @@ for i in $(seq 1 "$runs"); do
 done
 
 col() { awk -v c="$2" '{print $c}' "$work/$1" | median; }
-base_r=$(col untraced 1 2>/dev/null || true)
-base_n=$(col untraced 2 2>/dev/null || true)
+base_r= base_n= base_rc= base_nc=  # ratios against untraced, when it was measured
+if [ -f "$work/untraced" ]; then
+  base_r=$(col untraced 1); base_n=$(col untraced 2); base_rc=$(col untraced 6); base_nc=$(col untraced 7)
+fi
 echo "| mode | redis GET/s | ratio | nginx req/s | ratio | agent CPU per event | judged in the kernel |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 for mode in $modes; do
@@ -231,20 +235,20 @@ for mode in $modes; do
     per=$(awk -v hz="$hz" '{ if ($4 > 0) printf "%.3f\n", $3 / hz * 1e6 / $4 }' "$work/$mode" | median)
     share=$(awk '{ if ($4 > 0) printf "%.3f\n", $5 / $4 }' "$work/$mode" | median)
   fi
-  awk -v m="$mode" -v r="$r" -v n="$n" -v br="${base_r:-$r}" -v bn="${base_n:-$n}" -v p="$per" -v s="$share" \
-    'BEGIN {printf "| %s | %.1f k | %.2f | %.1f k | %.2f | %s µs | %s |\n", m, r/1000, r/br, n/1000, n/bn, p, s}'
+  awk -v m="$mode" -v r="$r" -v n="$n" -v br="$base_r" -v bn="$base_n" -v p="$per" -v s="$share" \
+    'function ratio(x, base) { return base == "" ? "-" : sprintf("%.2f", x / base) }
+     BEGIN {printf "| %s | %.1f k | %s | %.1f k | %s | %s µs | %s |\n", m, r/1000, ratio(r, br), n/1000, ratio(n, bn), p, s}'
 done
 echo "(medians of $runs rounds; agent CPU = user + system seconds of the agent over both loads / events captured in them, judged in the kernel or not)"
 echo
-# What each request cost the service itself: steadier than throughput on a shared machine, and
-# what a CPU-bound service's throughput follows (ratio = untraced cost / this mode's cost).
-base_rc=$(col untraced 6 2>/dev/null || true)
-base_nc=$(col untraced 7 2>/dev/null || true)
+# What each request cost the service itself: what a CPU-bound service's throughput follows
+# (ratio = untraced cost / this mode's cost). On a busy VM it moves with the machine too.
 echo "| mode | redis CPU per GET | ratio | nginx CPU per request | ratio |"
 echo "|---|---:|---:|---:|---:|"
 for mode in $modes; do
   rc=$(col "$mode" 6); nc=$(col "$mode" 7)
-  awk -v m="$mode" -v r="$rc" -v n="$nc" -v br="${base_rc:-$rc}" -v bn="${base_nc:-$nc}" \
-    'BEGIN {printf "| %s | %.2f µs | %.2f | %.2f µs | %.2f |\n", m, r, br/r, n, bn/n}'
+  awk -v m="$mode" -v r="$rc" -v n="$nc" -v br="$base_rc" -v bn="$base_nc" \
+    'function ratio(base, x) { return base == "" ? "-" : sprintf("%.2f", base / x) }
+     BEGIN {printf "| %s | %.2f µs | %s | %.2f µs | %s |\n", m, r, ratio(br, r), n, ratio(bn, n)}'
 done
 echo "(medians of $runs rounds; the containers' CPU time from their cgroups over each load / requests served)"
