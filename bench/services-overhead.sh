@@ -16,7 +16,8 @@
 #   ebpf and ptrace start from no profile: the agent learns during the loads. ebpf_stable is the
 #   agent's steady state: a profile of the lab image learned beforehand (under the same loads,
 #   time-limited to LEARN_SECONDS, default 60) and now stable, so known sequences are judged in
-#   the kernel; ebpf_stable_nojudge is the same with --judge-in-kernel false.
+#   the kernel; ebpf_stable_nojudge is the same with --judge-in-kernel false, and ebpf_nojudge
+#   is ebpf (learning) with it: every call sent, none held back in the kernel for learning.
 #   BPF_STATS=1: also the run time of the agent's BPF programs per request (kernel.bpf_stats_enabled
 #   for the run; its two clock reads per program run cost the services a little more).
 #   PERF_DIR=DIR: `perf record` of the agent during each nginx load, one file per mode and
@@ -185,6 +186,9 @@ round() {
       agent=${BASELINE_AGENT:?$mode mode needs BASELINE_AGENT=path of an older docker-anomalies}
       backend=ebpf
       [ "$mode" = baseline_ptrace ] && backend=ptrace ;;
+    ebpf_nojudge)  # learning with every call sent, as before the kernel held calls for it
+      backend=ebpf
+      extra=(--judge-in-kernel false) ;;
     ebpf_stable|ebpf_stable_nojudge|baseline_stable)
       backend=ebpf
       [ "$mode" = baseline_stable ] && agent=${BASELINE_AGENT:?baseline_stable mode needs BASELINE_AGENT}

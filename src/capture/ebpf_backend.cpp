@@ -537,12 +537,10 @@ void EbpfBackend::set_sequence_only(const std::vector<CallUse>& by_number) {
   }
 }
 
-uint32_t EbpfBackend::add_program(const std::vector<KnownSequence>& known, double quiet_sum,
-                                  std::string& error) {
-  std::lock_guard lock(judge_mutex_);
+bool EbpfBackend::program_id_free(std::string& error) {
   if (!skeleton_) {
     error = "capture has stopped";
-    return 0;
+    return false;
   }
   if (generation_.empty()) {
     generation_.assign(DA_JUDGE_MAX_PROGRAMS, 0);
@@ -550,8 +548,25 @@ uint32_t EbpfBackend::add_program(const std::vector<KnownSequence>& known, doubl
   }
   if (free_ids_.empty()) {
     error = "the kernel side's table of " + std::to_string(DA_JUDGE_MAX_PROGRAMS - 1) + " programs is full";
-    return 0;
+    return false;
   }
+  return true;
+}
+
+uint32_t EbpfBackend::add_learning_program(std::string& error) {
+  std::lock_guard lock(judge_mutex_);
+  if (!program_id_free(error)) return 0;
+  const uint32_t id = free_ids_.back();
+  free_ids_.pop_back();
+  da_judge_program program{++generation_[id], 0, 1};
+  bpf_map__update_elem(skeleton_->maps.judge_programs, &id, sizeof id, &program, sizeof program, BPF_ANY);
+  return id;
+}
+
+uint32_t EbpfBackend::add_program(const std::vector<KnownSequence>& known, double quiet_sum,
+                                  std::string& error) {
+  std::lock_guard lock(judge_mutex_);
+  if (!program_id_free(error)) return 0;
   const uint32_t id = free_ids_.back();
   const uint32_t generation = ++generation_[id];
   std::vector<da_judge_key>& keys = known_keys_[id];
@@ -580,7 +595,7 @@ uint32_t EbpfBackend::add_program(const std::vector<KnownSequence>& known, doubl
   // Rounded down, less a unit per call for the detector's float sums: below it, the detector's
   // window is surely below.
   const double fixed = std::floor(quiet_sum * DA_JUDGE_UNIT) - DA_JUDGE_WINDOW;
-  da_judge_program program{generation, static_cast<uint32_t>(std::clamp(fixed, 0.0, 4e9))};
+  da_judge_program program{generation, static_cast<uint32_t>(std::clamp(fixed, 0.0, 4e9)), 0};
   bpf_map__update_elem(skeleton_->maps.judge_programs, &id, sizeof id, &program, sizeof program, BPF_ANY);
   return id;
 }
@@ -589,7 +604,7 @@ void EbpfBackend::remove_program(uint32_t id) {
   std::lock_guard lock(judge_mutex_);
   if (!skeleton_ || id == 0 || id >= generation_.size()) return;
   // A new generation first: the threads judged as it lapse at their next call.
-  da_judge_program program{++generation_[id], 0};
+  da_judge_program program{++generation_[id], 0, 0};
   bpf_map__update_elem(skeleton_->maps.judge_programs, &id, sizeof id, &program, sizeof program, BPF_ANY);
   for (const da_judge_key& key : known_keys_[id])
     bpf_map__delete_elem(skeleton_->maps.judge_known, &key, sizeof key, 0);

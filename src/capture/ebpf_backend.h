@@ -45,6 +45,7 @@ class EbpfBackend final : public CaptureBackend, public KernelJudge {
   void set_sequence_only(const std::vector<CallUse>& by_number) override;
   uint32_t add_program(const std::vector<KnownSequence>& known, double quiet_sum,
                        std::string& error) override;
+  uint32_t add_learning_program(std::string& error) override;
   void remove_program(uint32_t id) override;
   void follow_thread(int32_t tid, uint32_t epoch, uint32_t program, const std::string& comm) override;
   void forget_thread(int32_t tid) override;
@@ -72,6 +73,8 @@ class EbpfBackend final : public CaptureBackend, public KernelJudge {
   // entries of namespaces whose processes are all gone are dropped (once a minute).
   void check_unconfirmed();
   void forget_dead_namespaces();
+  // Whether the judge table has an id left (a first call sets the table up). judge_mutex_ held.
+  bool program_id_free(std::string& error);
   std::vector<uint64_t> lost_per_cpu();
   uint64_t judged_in_kernel();
 

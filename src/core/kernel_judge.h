@@ -1,7 +1,8 @@
 #pragma once
 // What the detector hands the capture so that calls it could do nothing with are judged in the
 // kernel and never sent: the known syscall sequences of each stable program, with a bound on
-// each one's surprise, and which threads run which program. Implemented by the eBPF backend
+// each one's surprise, and which threads run which program. While a profile learns, the same
+// registrations let the kernel side hold calls back and hand them over in bulk. Implemented by the eBPF backend
 // (capture/ebpf/syscall_capture.h says what the kernel side does with it); the detector calls
 // it from the consumer thread. Defined here, below both, so neither depends on the other.
 #include <array>
@@ -39,6 +40,11 @@ class KernelJudge {
   // 0 when it is not judged in the kernel (no room); the error says why.
   virtual uint32_t add_program(const std::vector<KnownSequence>& known, double quiet_sum,
                                std::string& error) = 0;
+  // A learning program: nothing is known yet, so each sequence-only call of its threads is
+  // held back instead, at most kWindow + kOrder - 1 in a row (SyscallEvent::judged carries
+  // that many), and handed over with the thread's next event for the detector to learn. 0
+  // when there is no room (its calls are all sent); the error says why.
+  virtual uint32_t add_learning_program(std::string& error) = 0;
   virtual void remove_program(uint32_t id) = 0;
   // The thread whose sequence state is `epoch` runs `program` under the name `comm`.
   virtual void follow_thread(int32_t tid, uint32_t epoch, uint32_t program, const std::string& comm) = 0;

@@ -239,6 +239,11 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
   // Judged only while both histories start at the same call: a restart on one side alone (a
   // recycled thread id) keeps the thread sent whole until its next exec.
   const bool kernel_restarted = e.thread_epoch != thread.epoch;
+  // An exec's event carries the calls the kernel held back for the old program to learn: they
+  // go to it before the thread starts over (if both sides followed it under its epoch).
+  if (e.judged.count && (restarted || kernel_restarted) && thread.image == &image && thread.program &&
+      thread.judge_epoch == thread.epoch && image.profile.state == ProfileState::kLearning)
+    learn_judged(image, thread, e.tid, e.judged, now);
   thread.epoch = e.thread_epoch;
   if (restarted) {
     reset_thread(thread, image, ProgramKey{e.exe, process.program});
@@ -246,7 +251,8 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
   } else if (kernel_restarted) {
     thread.judge_refused = true;
   } else if (e.judged.count) {
-    adopt_judged(thread, e.judged);
+    if (image.profile.state == ProfileState::kLearning) learn_judged(image, thread, e.tid, e.judged, now);
+    else adopt_judged(thread, e.judged);
   }
 
   const std::vector<Resource> resources = resources_of(e, process.cwd);
@@ -342,15 +348,46 @@ void Detector::learn(ImageState& image, ThreadState& thread, const SyscallEvent&
     program.resource_novelty.observe(new_resource, now);
     if (new_resource) note_novelty(image, r.key);
   }
+  if (judge_ && (thread.judge_epoch != e.thread_epoch || thread.judge_comm != e.comm)) register_with_judge(thread, e);
   if (repeat) return;
-  const NgramKey ngram = to_key(thread.history, e.syscall_nr);
+  learn_sequence(image, thread, e.tid, e.syscall_nr, now);
+}
+
+void Detector::learn_sequence(ImageState& image, ThreadState& thread, int32_t tid, int32_t call, int64_t now) {
+  ImageProfile& profile = image.profile;
+  ProgramProfile& program = *thread.program;
+  const NgramKey ngram = to_key(thread.history, call);
   ++profile.calls;
   ++program.calls;
   const bool novel = !program.ngrams.count(ngram) && !program.holdout_ngrams.count(ngram);
   program.sequence_novelty.observe(novel, now);
-  fit_or_hold_back(program, e.tid, ngram);
+  fit_or_hold_back(program, tid, ngram);
   mark_changed(image);
   if (novel) note_novelty(image, "a syscall sequence of " + program.comm);
+}
+
+void Detector::learn_judged(ImageState& image, ThreadState& thread, int32_t tid, const JudgedCalls& judged,
+                            int64_t now) {
+  constexpr int kRecent = JudgedCalls::kRecent;
+  if (!thread.program || judged.count > kRecent) {
+    // Judged by a stable program's rules just before the profile went back to learning: more
+    // than the event carries. Those calls are not learned; the history carries on after them.
+    constexpr int kContext = kProfileOrder - 1;
+    for (int i = 0; i < kContext; ++i) {
+      const int16_t call = judged.recent[kRecent - kContext + i];
+      thread.history[i] = call >= 0 ? int32_t{call} : NgramModel::kStart;
+    }
+    return;
+  }
+  // Held back for learning: the last `count` calls the event carries, each following the one
+  // before (the kernel counts a run once, as the detector does), in order.
+  for (int i = kRecent - static_cast<int>(judged.count); i < kRecent; ++i) {
+    const int32_t call = judged.recent[i];
+    if (call < 0 || call == thread.history.back()) continue;
+    learn_sequence(image, thread, tid, call, now);
+    std::rotate(thread.history.begin(), thread.history.begin() + 1, thread.history.end());
+    thread.history.back() = call;
+  }
 }
 
 void Detector::detect(ImageState& image, ThreadState& thread, ProcessState& process,
@@ -555,8 +592,19 @@ void Detector::release_judged(ImageProfile& profile) {
 void Detector::register_with_judge(ThreadState& thread, const SyscallEvent& e) {
   thread.judge_epoch = e.thread_epoch;  // asked once per epoch and name; the kernel drops a stale one
   thread.judge_comm = e.comm;
-  if (!e.thread_epoch || thread.judge_refused) return;
+  if (!e.thread_epoch || thread.judge_refused || !thread.program) return;
   auto id = judged_ids_.find(thread.program);
+  if (id == judged_ids_.end() && thread.image->profile.state == ProfileState::kLearning) {
+    // A learning program is registered at its first thread's event; its id goes at stabilize.
+    std::string error;
+    if (const uint32_t learning = judge_->add_learning_program(error)) {
+      id = judged_ids_.emplace(thread.program, learning).first;
+    } else if (!judge_full_reported_) {
+      judge_full_reported_ = true;
+      log_("warning: " + thread.program->comm + " of " + thread.image->profile.image +
+           " is not helped by the kernel while it learns (" + error + "); its calls are all sent");
+    }
+  }
   if (id != judged_ids_.end()) judge_->follow_thread(e.tid, e.thread_epoch, id->second, e.comm);
 }
 
@@ -652,13 +700,16 @@ void Detector::stabilize(ImageState& image, const std::string& reason) {
     program.holdout.shrink_to_fit();
     program.holdout_ngrams.clear();
   }
+  release_judged(profile);  // the learning programs' ids: the stable ones take over
   profile.state = ProfileState::kStable;
   profile.stable_since = clock_();
   build_models(profile);
   mark_changed(image);
-  // Threads carry on with the new models from their next call.
+  // Threads carry on with the new models from their next call, registered with the judge
+  // again (as stable programs now).
   for (auto& [tid, thread] : threads_)
     if (thread.image == &image) {
+      thread.judge_epoch = 0;
       thread.scored = 0;
       thread.sum = 0;
       std::fill(thread.surprises.begin(), thread.surprises.end(), 0.f);

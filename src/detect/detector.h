@@ -134,6 +134,11 @@ class Detector {
   // `repeat`: the same call as the thread's previous one; runs count once in the sequences.
   void learn(ImageState& image, ThreadState& thread, const SyscallEvent& e, bool repeat,
              const std::vector<Resource>& resources, int64_t now);
+  // One call (not a repeat) into the thread's program's sequences; the history is not moved.
+  void learn_sequence(ImageState& image, ThreadState& thread, int32_t tid, int32_t call, int64_t now);
+  // Learns the calls the kernel held back for a learning program (all of them: at most
+  // JudgedCalls::kRecent), moving the history over them.
+  void learn_judged(ImageState& image, ThreadState& thread, int32_t tid, const JudgedCalls& judged, int64_t now);
   void detect(ImageState& image, ThreadState& thread, ProcessState& process, const SyscallEvent& e,
               bool repeat, const std::vector<Resource>& resources, const std::string& host,
               const ContainerMeta& container);
@@ -149,7 +154,8 @@ class Detector {
   void forget_threads_of(const ImageState& image);
   void reset_thread(ThreadState& thread, ImageState& image, const ProgramKey& key);
   void save(ImageState& image);
-  // In-kernel judging: programs to the judge as they become stable, back before they go.
+  // In-kernel judging: programs to the judge as they become stable (or as learning ones while
+  // they learn), back before they go or change state.
   void judge_programs_of(ImageProfile& profile);
   void release_judged(ImageProfile& profile);
   void register_with_judge(ThreadState& thread, const SyscallEvent& e);
@@ -171,7 +177,7 @@ class Detector {
   uint64_t anomalies_ = 0;
   uint64_t folded_ = 0;
   KernelJudge* judge_ = nullptr;
-  std::unordered_map<const ProgramProfile*, uint32_t> judged_ids_;  // the judge's program ids
+  std::unordered_map<const ProgramProfile*, uint32_t> judged_ids_;  // the judge's program ids (stable or learning)
   bool judge_full_reported_ = false;
   AdoptedWindows adopted_windows_;  // forgotten whenever programs' models change or go
   uint64_t windows_recalled_ = 0;

@@ -29,7 +29,9 @@ constexpr uint64_t kStartContext = (1ULL << 45) - 1;  // five start codes (511)
 // What the kernel side does with each call of a monitored thread (syscall_capture.bpf.c).
 class KernelModel final : public KernelJudge {
  public:
-  explicit KernelModel(uint64_t registration_lag) : lag_(registration_lag) {}
+  // hold_for_learning: take learning programs (the eBPF backend does); false answers "no room".
+  explicit KernelModel(uint64_t registration_lag, bool hold_for_learning = true)
+      : lag_(registration_lag), hold_for_learning_(hold_for_learning) {}
 
   void set_sequence_only(const std::vector<CallUse>& by_number) override { only_ = by_number; }
   uint32_t add_program(const std::vector<KnownSequence>& known, double quiet_sum, std::string&) override {
@@ -48,6 +50,18 @@ class KernelModel final : public KernelJudge {
     }
     p.quiet = static_cast<uint32_t>(std::clamp(std::floor(quiet_sum * 1024) - 16, 0.0, 4e9));
     ++programs_added_;
+    return id;
+  }
+  uint32_t add_learning_program(std::string& error) override {
+    if (!hold_for_learning_) {
+      error = "not in this model";
+      return 0;
+    }
+    const uint32_t id = ++last_id_;
+    Program& p = programs_[id];
+    p.generation = id;
+    p.learning = true;
+    ++learning_added_;
     return id;
   }
   void remove_program(uint32_t id) override { programs_.erase(id); }
@@ -76,8 +90,9 @@ class KernelModel final : public KernelJudge {
     }
     const int nr = e.syscall_nr;
     e.judged.count = 0;
-    if (nr == SYS_exit || nr == SYS_exit_group) {  // at entry: sent, the thread ends
+    if (nr == SYS_exit || nr == SYS_exit_group) {  // at entry: sent with what it held, the thread ends
       e.thread_epoch = st.epoch;
+      if (st.judged) hand_over(st, e);
       threads_.erase(e.tid);
       if (nr == SYS_exit_group) connected_.erase(e.pid);
       return true;
@@ -93,6 +108,7 @@ class KernelModel final : public KernelJudge {
       connected_.insert(static_cast<int32_t>(e.ret));
     if ((nr == SYS_execve || nr == SYS_execveat) && e.ret == 0) {
       const uint32_t epoch = st.epoch + 2;
+      if (st.judged) hand_over(st, e);  // the old program's held calls go with the exec
       st = Thread{};
       st.epoch = epoch;
       st.context = kStartContext;
@@ -112,7 +128,8 @@ class KernelModel final : public KernelJudge {
     const Program* prog = nullptr;
     if (st.program) {
       auto p = programs_.find(st.program);
-      if (p == programs_.end() || p->second.generation != st.generation || !p->second.quiet || st.comm != e.comm)
+      if (p == programs_.end() || p->second.generation != st.generation || (!p->second.quiet && !p->second.learning) ||
+          st.comm != e.comm)
         st.program = 0;
       else
         prog = &p->second;
@@ -122,25 +139,23 @@ class KernelModel final : public KernelJudge {
     const uint64_t code = nr < 510 ? static_cast<uint64_t>(nr) : 510;
     const uint64_t sequence = (st.context << 9) | code;
     uint32_t bound = 0xffff;
-    if (prog && !repeat && code != 510) {
+    const bool learning = prog && prog->learning;
+    if (prog && !learning && !repeat && code != 510) {
       auto k = prog->known.find(sequence);
       if (k != prog->known.end()) bound = k->second;
     }
     const uint32_t slot = st.calls & 15;
     const uint32_t sum = st.sum - st.bound[slot] + bound;
     const CallUse use = only_[static_cast<size_t>(nr)];
-    const bool judged = prog && use != CallUse::kSent && (repeat || (bound != 0xffff && sum < prog->quiet)) &&
+    const bool judged = prog && use != CallUse::kSent &&
+                        (repeat || (learning ? st.judged < JudgedCalls::kRecent : bound != 0xffff && sum < prog->quiet)) &&
                         (use != CallUse::kSequenceOnlyUnconnected || !connected_.count(e.pid));
     if (judged) {
       ++judged_;
+      if (learning) ++held_for_learning_;
       ++judged_by_pid_and_call_[{e.pid, nr}];
     } else if (st.judged) {
-      e.judged.count = st.judged;
-      for (int i = 0; i < JudgedCalls::kRecent; ++i)
-        e.judged.recent[i] = st.calls >= static_cast<uint32_t>(JudgedCalls::kRecent - i)
-                                 ? static_cast<int16_t>(st.recent[(st.calls - JudgedCalls::kRecent + i) & 31])
-                                 : int16_t{-1};
-      st.judged = 0;
+      hand_over(st, e);
     }
     if (!repeat) {
       if (judged) ++st.judged;
@@ -158,10 +173,13 @@ class KernelModel final : public KernelJudge {
     return it == judged_by_pid_and_call_.end() ? 0 : it->second;
   }
   uint64_t programs_added() const { return programs_added_; }
+  uint64_t learning_added() const { return learning_added_; }
+  uint64_t held_for_learning() const { return held_for_learning_; }
 
  private:
   struct Program {
     uint32_t generation = 0, quiet = 0;
+    bool learning = false;
     std::unordered_map<uint64_t, uint16_t> known;
   };
   struct Follow {
@@ -188,8 +206,18 @@ class KernelModel final : public KernelJudge {
     uint16_t recent[32] = {};
     uint16_t bound[16] = {};
   };
+  // The thread's calls judged since its last record, in the prefix of `e` (fill_prefix).
+  static void hand_over(Thread& st, SyscallEvent& e) {
+    e.judged.count = st.judged;
+    for (int i = 0; i < JudgedCalls::kRecent; ++i)
+      e.judged.recent[i] = st.calls >= static_cast<uint32_t>(JudgedCalls::kRecent - i)
+                               ? static_cast<int16_t>(st.recent[(st.calls - JudgedCalls::kRecent + i) & 31])
+                               : int16_t{-1};
+    st.judged = 0;
+  }
   uint64_t lag_;
-  uint64_t seen_ = 0, judged_ = 0, programs_added_ = 0;
+  bool hold_for_learning_;
+  uint64_t seen_ = 0, judged_ = 0, programs_added_ = 0, learning_added_ = 0, held_for_learning_ = 0;
   uint32_t last_id_ = 0, next_epoch_ = 1;
   std::vector<CallUse> only_;
   std::set<int32_t> connected_;
@@ -267,7 +295,11 @@ TEST(KernelJudging, TheDetectorRaisesTheSameAlertsWhenTheKernelJudgesKnownSequen
   auto log = [](const std::string&) {};
   Detector all(config, nullptr, [&](const Anomaly& a) { seen_all.push_back(a); }, log, [&] { return now; });
   Detector judged(config, nullptr, [&](const Anomaly& a) { seen_judged.push_back(a); }, log, [&] { return now; });
-  KernelModel kernel(/*registration_lag=*/40);  // events the pipeline carries before it lands
+  // Events the pipeline carries before a registration lands. Learning programs are refused
+  // here: calls held back while learning reach the detector later, in another order across a
+  // program's threads, which moves the held-back share (and with it the thresholds) — the
+  // same calls learned (the next test), not the same profile to compare alerts under.
+  KernelModel kernel(/*registration_lag=*/40, /*hold_for_learning=*/false);
   judged.judge_in_kernel(&kernel);
 
   // Traces run four at a time, interleaved in runs of 32 calls as capture delivers threads.
@@ -328,6 +360,96 @@ TEST(KernelJudging, TheDetectorRaisesTheSameAlertsWhenTheKernelJudgesKnownSequen
   std::printf("detection: %llu calls, %llu judged in the kernel; %zu alerts (%zu of sequences)\n",
               static_cast<unsigned long long>(detect_calls),
               static_cast<unsigned long long>(kernel.judged() - judged_before), a.size(), sequence_alerts);
+}
+
+// While a profile learns, the kernel side holds sequence-only calls back and hands them over
+// with the thread's next event: the detector must learn every call all the same.
+TEST(KernelJudging, ALearningProfileLearnsEveryCallTheKernelHeldBack) {
+  const std::string adfa = datasets_dir() + "/adfa-ld";
+  if (!std::filesystem::is_directory(adfa)) {
+    if (std::getenv("CI")) FAIL() << "CI has the datasets at " << adfa;
+    GTEST_SKIP() << "ADFA-LD not found at " << adfa << " (set DA_DATASETS)";
+  }
+  auto training = load_traces(adfa + "/Training_Data_Master", DatasetFormat::kAdfa);
+  ASSERT_TRUE(training);
+  DetectorConfig config;  // learns for hours: both stay learning
+  int64_t now = 1'800'000'000;
+  auto log = [](const std::string&) {};
+  Detector all(config, nullptr, [](const Anomaly&) {}, log, [&] { return now; });
+  Detector held(config, nullptr, [](const Anomaly&) {}, log, [&] { return now; });
+  KernelModel kernel(/*registration_lag=*/40);
+  held.judge_in_kernel(&kernel);
+
+  // Four traces at a time, interleaved in runs of 32 calls, as in the test above.
+  const Replay replay;
+  int32_t next_pid = 1000;
+  uint64_t fed = 0, sent = 0;
+  for (size_t first = 0; first < training->size(); first += 4) {
+    const size_t last = std::min(training->size(), first + 4);
+    const int32_t base = next_pid;
+    next_pid += 4;
+    for (size_t at = 0;; at += 32) {
+      bool any = false;
+      for (size_t t = first; t < last; ++t) {
+        const auto& calls = (*training)[t].calls;
+        for (size_t i = at; i < std::min(calls.size(), at + 32); ++i) {
+          any = true;
+          SyscallEvent e = replay.event(now, base + static_cast<int32_t>(t - first), calls[i]);
+          all.observe(e, "host", kImage);
+          ++fed;
+          if (kernel.send(e)) {
+            held.observe(e, "host", kImage);
+            ++sent;
+          }
+          if (fed % 4000 == 0) ++now;
+        }
+      }
+      if (!any) break;
+    }
+    // Each process ends through exit_group, as a process does (most ADFA traces stop short):
+    // what the kernel held for a thread goes with its exit. (A thread killed without one — the
+    // other threads at an exit_group, SIGKILL — takes up to 21 held calls with it: docs.)
+    for (size_t t = first; t < last; ++t) {
+      const auto& calls = (*training)[t].calls;
+      if (!calls.empty() && (calls.back() == 1 || calls.back() == 252)) continue;
+      SyscallEvent e = replay.event(now, base + static_cast<int32_t>(t - first), 252);
+      all.observe(e, "host", kImage);
+      ++fed;
+      if (kernel.send(e)) {
+        held.observe(e, "host", kImage);
+        ++sent;
+      }
+    }
+  }
+  const ImageProfile* a = all.profile(kImage.image_id);
+  const ImageProfile* b = held.profile(kImage.image_id);
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(b->state, ProfileState::kLearning);
+  // Not vacuous: most calls were held back, in runs of up to 21 per event.
+  EXPECT_GT(kernel.learning_added(), 0u);
+  EXPECT_GT(kernel.held_for_learning(), fed / 2);
+  EXPECT_EQ(sent + kernel.judged(), fed);
+  // The same calls, the same sequences with the same counts (fitted and held back together:
+  // which calls are held back for the threshold depends on the order they arrive in).
+  EXPECT_EQ(a->calls, b->calls);
+  ASSERT_EQ(a->programs.size(), b->programs.size());
+  for (const auto& [key, program] : a->programs) {
+    auto other = b->programs.find(key);
+    ASSERT_NE(other, b->programs.end()) << key.second;
+    EXPECT_EQ(program.calls, other->second.calls) << key.second;
+    auto merged = [](const ProgramProfile& p) {
+      std::map<std::array<int16_t, kProfileOrder>, uint64_t> all_counts;
+      for (const auto& [g, c] : p.ngrams) all_counts[g.calls] += c;
+      for (const auto& [g, c] : p.holdout_ngrams) all_counts[g.calls] += c;
+      return all_counts;
+    };
+    EXPECT_TRUE(merged(program) == merged(other->second)) << key.second;
+    EXPECT_EQ(program.holdout.size(), other->second.holdout.size()) << key.second;
+  }
+  EXPECT_EQ(a->files.size(), b->files.size());
+  std::printf("learning: %llu calls, %llu held back in the kernel, %llu events sent\n",
+              static_cast<unsigned long long>(fed), static_cast<unsigned long long>(kernel.held_for_learning()),
+              static_cast<unsigned long long>(sent));
 }
 
 }  // namespace

@@ -12,8 +12,9 @@
 // (BTF-typed loads, no helper calls), which keeps the per-syscall cost small.
 //
 // Calls of a stable program's threads are judged here when the detector could do nothing with
-// them (see "In-kernel judging" in syscall_capture.h): they cost a few map lookups instead of
-// a record, its trip through the ring buffer and the whole user-space pipeline.
+// them, and those of a learning program's threads held back for the detector to learn in bulk
+// (see "In-kernel judging" in syscall_capture.h): they cost a few map lookups instead of a
+// record, its trip through the ring buffer and the whole user-space pipeline.
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
@@ -407,7 +408,8 @@ static __always_inline int judge(struct thread_seq* st, struct da_arg_kinds* kin
   if (st->program) {
     __u32 id = st->program;
     prog = bpf_map_lookup_elem(&judge_programs, &id);
-    if (!prog || prog->generation != st->generation || !prog->quiet_sum || !same_comm(st->comm, comm)) {
+    if (!prog || prog->generation != st->generation || (!prog->quiet_sum && !prog->learning) ||
+        !same_comm(st->comm, comm)) {
       st->program = 0;  // relearned, or renamed: the detector sees everything again
       prog = 0;
     }
@@ -416,8 +418,9 @@ static __always_inline int judge(struct thread_seq* st, struct da_arg_kinds* kin
   const int repeat = last == (__u16)nr;
   const __u64 code = nr < DA_JUDGE_OTHER_CODE ? (__u64)nr : DA_JUDGE_OTHER_CODE;
   const __u64 sequence = (st->context << DA_JUDGE_CODE_BITS) | code;
+  const int learning = prog && prog->learning;
   __u32 bound = DA_JUDGE_UNKNOWN;
-  if (prog && !repeat && code != DA_JUDGE_OTHER_CODE) {
+  if (prog && !learning && !repeat && code != DA_JUDGE_OTHER_CODE) {
     struct da_judge_key key = {st->program, st->generation, sequence};
     __u16* known = bpf_map_lookup_elem(&judge_known, &key);
     if (known) bound = *known;
@@ -428,7 +431,10 @@ static __always_inline int judge(struct thread_seq* st, struct da_arg_kinds* kin
   const __u64 now = bpf_jiffies64();
   const int judged = prog && kinds && kinds->sequence_only != DA_CALL_SENT &&
                      now - st->last_sent < DA_JUDGE_HEARTBEAT_JIFFIES &&
-                     (repeat || (bound != DA_JUDGE_UNKNOWN && sum < prog->quiet_sum)) &&
+                     // Learning: held back while the next record's prefix can still carry
+                     // every held call.
+                     (repeat || (learning ? st->judged < DA_JUDGE_RECENT
+                                          : bound != DA_JUDGE_UNKNOWN && sum < prog->quiet_sum)) &&
                      (kinds->sequence_only != DA_CALL_SEQUENCE_ONLY_UNCONNECTED ||
                       !has_connected((__u32)(bpf_get_current_pid_tgid() >> 32)));
   if (judged) {
@@ -668,9 +674,16 @@ int BPF_PROG(on_sys_enter, struct pt_regs* regs, long id) {
     struct thread_seq* st = bpf_task_storage_get(&thread_seqs, task, 0, 0);
     char comm[16];
     bpf_get_current_comm(comm, sizeof comm);
-    struct handover none = {};  // the thread ends: what it had judged no longer matters
+    // The thread ends: calls held back for it go with its last record (a learning program
+    // learns them; for a stable one they only end its window).
+    struct handover last = {};
+    if (st) {
+      last.judged = st->judged;
+      last.calls = st->calls;
+      st->judged = 0;
+    }
     emit(task, *container, ns_pid, inum, (int)id, 0, args, bpf_map_lookup_elem(&arg_kinds, &key),
-         st ? st->epoch : 0, comm, st, none);
+         st ? st->epoch : 0, comm, st, last);
   }
   return 0;
 }
@@ -688,13 +701,6 @@ int BPF_PROG(on_sys_exit, struct pt_regs* regs, long ret) {
   unsigned long long args[6];
   read_args(regs, args);
   if (nr == NR_CONNECT) note_connect(args);
-  if (exec_done) {
-    // From here on it is the container's program (exec is rare: no need to look first). Its
-    // name is already the new program's, so this exec itself is emitted.
-    bpf_task_storage_delete(&setup_tasks, task);
-    if (st) restart_seq(st);
-    emit_exe(task);
-  }
   __u32 key = (__u32)nr;
   struct da_arg_kinds* kinds = bpf_map_lookup_elem(&arg_kinds, &key);
   // Read once: judging compares it, the record carries it. Loaded straight from the task rather
@@ -703,6 +709,23 @@ int BPF_PROG(on_sys_exit, struct pt_regs* regs, long ret) {
   char comm[16];
   __builtin_memcpy(comm, task->comm, sizeof comm);
   struct handover h = {};
+  if (exec_done) {
+    // From here on it is the container's program (exec is rare: no need to look first). Its
+    // name is already the new program's, so this exec itself is emitted.
+    bpf_task_storage_delete(&setup_tasks, task);
+    emit_exe(task);
+    if (st) {
+      // The old program's calls held back for learning go with the exec's record, which
+      // carries the new sequence's epoch; then the sequence starts over with the exec.
+      h.judged = st->judged;
+      h.calls = st->calls;
+      st->judged = 0;
+      emit(task, container, ns_pid, inum, nr, ret, args, kinds, st->epoch + 2, comm, st, h);
+      restart_seq(st);
+      judge(st, kinds, nr, comm, &h);  // an exec is never judged: this only follows it
+      return 0;
+    }
+  }
   if (st && judge(st, kinds, nr, comm, &h)) return 0;
   emit(task, container, ns_pid, inum, nr, ret, args, kinds, st ? st->epoch : 0, comm, st, h);
   return 0;

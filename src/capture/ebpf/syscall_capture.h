@@ -100,7 +100,13 @@ struct da_exe_record {
  * kernel starts with a da_judged_prefix: what the detector needs to carry on as if it had seen
  * them (how many, and the thread's last calls before the record's own). One record, not two:
  * a server that sends one call per request would otherwise write, and the agent read, twice
- * as many. */
+ * as many.
+ * While an image's profile learns, its programs are registered as learning programs: nothing
+ * is known yet, so the kernel holds each sequence-only call back instead, at most
+ * DA_JUDGE_RECENT in a row (run repeats, which the detector does not learn, not counted), and
+ * the thread's next record hands them over in its prefix — every one of them, as the prefix
+ * carries the last DA_JUDGE_RECENT calls — so the detector learns every call from one record
+ * in DA_JUDGE_RECENT + 1 instead of one per call. */
 #define DA_JUDGE_WINDOW 16      /* the detector's locality window (calls) */
 #define DA_JUDGE_CONTEXT 5      /* calls of context per sequence (the profile's order - 1) */
 #define DA_JUDGE_RECENT 21      /* DA_JUDGE_WINDOW + DA_JUDGE_CONTEXT: enough to rescore a window */
@@ -113,10 +119,12 @@ struct da_exe_record {
 #define DA_JUDGE_HEARTBEAT_JIFFIES 15000ull
 
 /* judge_programs[id]: a stable program's state. The detector's window holds no alarm and no
- * alarm to leave while the sum of the last DA_JUDGE_WINDOW bounds is below quiet_sum. */
+ * alarm to leave while the sum of the last DA_JUDGE_WINDOW bounds is below quiet_sum. A
+ * learning program holds its sequence-only calls back for the detector to learn instead. */
 struct da_judge_program {
   unsigned int generation; /* bumped when the id is reused: old sequences and threads lapse */
-  unsigned int quiet_sum;  /* 0: nothing is judged */
+  unsigned int quiet_sum;  /* 0: nothing is judged (unless learning) */
+  unsigned int learning;   /* 1: a learning program (quiet_sum and known sequences unused) */
 };
 
 /* judge_known key: a known sequence of one program, DA_JUDGE_CONTEXT + 1 calls packed
