@@ -41,16 +41,22 @@ NgramKey to_key(const std::array<int32_t, kProfileOrder - 1>& history, int32_t n
 // probability slots/k (reservoir sampling over segments), so the threshold sees the whole
 // learning period, not its first seconds: a busy redis fills the store within seconds of
 // start-up. A replaced call goes back to the fitted data: nothing learned is lost.
-void fit_or_hold_back(ProgramProfile& program, int32_t tid, const NgramKey& ngram) {
+// Returns whether the n-gram was new to the program (in neither set before). A fitted call,
+// the common case, costs one lookup (two when new): this runs for every call learned.
+bool fit_or_hold_back(ProgramProfile& program, int32_t tid, const NgramKey& ngram) {
+  auto fitted = [&] {
+    auto [it, inserted] = program.ngrams.try_emplace(ngram, 0);
+    ++it->second;
+    return inserted && !program.holdout_ngrams.count(ngram);
+  };
   const uint64_t segment = program.calls / kSegmentCalls;
-  if (segment % kHoldoutEvery != kHoldoutEvery - 1) {
-    ++program.ngrams[ngram];
-    return;
-  }
+  if (segment % kHoldoutEvery != kHoldoutEvery - 1) return fitted();
+  auto known = [&] { return program.ngrams.count(ngram) || program.holdout_ngrams.count(ngram); };
   if (program.holdout.size() < kHoldoutCap) {
+    const bool novel = !known();
     program.holdout.push_back({tid, ngram});
     ++program.holdout_ngrams[ngram];
-    return;
+    return novel;
   }
   if (program.calls % kSegmentCalls == 0 || program.holdout_slot == kSlotUndecided) {
     // A hash of the segment's number stands in for a random draw: reproducible runs.
@@ -58,10 +64,8 @@ void fit_or_hold_back(ProgramProfile& program, int32_t tid, const NgramKey& ngra
     const uint64_t draw = ((segment + 1) * 0x9e3779b97f4a7c15ULL >> 11) % seen;
     program.holdout_slot = draw < kHoldoutCap / kSegmentCalls ? draw * kSegmentCalls : kSlotNone;
   }
-  if (program.holdout_slot >= kHoldoutCap) {  // this segment is not kept
-    ++program.ngrams[ngram];
-    return;
-  }
+  if (program.holdout_slot >= kHoldoutCap) return fitted();  // this segment is not kept
+  const bool novel = !known();
   HoldoutCall& replaced = program.holdout[program.holdout_slot++];
   auto it = program.holdout_ngrams.find(replaced.ngram);
   if (it != program.holdout_ngrams.end() && --it->second == 0) program.holdout_ngrams.erase(it);
@@ -69,6 +73,7 @@ void fit_or_hold_back(ProgramProfile& program, int32_t tid, const NgramKey& ngra
   replaced = {tid, ngram};
   ++program.holdout_ngrams[ngram];
   if (program.holdout_slot % kSegmentCalls == 0) program.holdout_slot = kSlotNone;  // slot filled
+  return novel;
 }
 
 std::shared_ptr<const NgramModel> fit(const NgramCounts& counts, const NgramCounts* extra) {
@@ -359,9 +364,8 @@ void Detector::learn_sequence(ImageState& image, ThreadState& thread, int32_t ti
   const NgramKey ngram = to_key(thread.history, call);
   ++profile.calls;
   ++program.calls;
-  const bool novel = !program.ngrams.count(ngram) && !program.holdout_ngrams.count(ngram);
+  const bool novel = fit_or_hold_back(program, tid, ngram);
   program.sequence_novelty.observe(novel, now);
-  fit_or_hold_back(program, tid, ngram);
   mark_changed(image);
   if (novel) note_novelty(image, "a syscall sequence of " + program.comm);
 }
