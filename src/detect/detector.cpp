@@ -274,6 +274,10 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
     learn(image, thread, e, repeat, resources, now);
   else
     detect(image, thread, process, e, repeat, resources, host, container);
+  // Registered with the kernel side (as a learning or a stable program) once per epoch, and
+  // again after a rename (prctl, a busybox applet run without exec): the kernel side follows a
+  // thread only under the name it was registered with.
+  if (judge_ && (thread.judge_epoch != e.thread_epoch || thread.judge_comm != e.comm)) register_with_judge(thread, e);
 
   if (!repeat) {
     std::rotate(thread.history.begin(), thread.history.begin() + 1, thread.history.end());
@@ -353,7 +357,6 @@ void Detector::learn(ImageState& image, ThreadState& thread, const SyscallEvent&
     program.resource_novelty.observe(new_resource, now);
     if (new_resource) note_novelty(image, r.key);
   }
-  if (judge_ && (thread.judge_epoch != e.thread_epoch || thread.judge_comm != e.comm)) register_with_judge(thread, e);
   if (repeat) return;
   learn_sequence(image, thread, e.tid, e.syscall_nr, now);
 }
@@ -434,9 +437,6 @@ void Detector::detect(ImageState& image, ThreadState& thread, ProcessState& proc
   }
 
   if (!thread.program || !thread.program->model) return;
-  // Again after a rename (prctl, a busybox applet run without exec): the kernel side judges a
-  // thread only under the name it was registered with.
-  if (judge_ && (thread.judge_epoch != e.thread_epoch || thread.judge_comm != e.comm)) register_with_judge(thread, e);
   if (repeat) return;
   const ProgramProfile& program = *thread.program;
   // Clipped, so one never-seen call cannot fill the window alone: it takes a burst.

@@ -264,6 +264,35 @@ class Replay {
   std::vector<int32_t> sequence_calls_;
 };
 
+// Traces run four at a time, interleaved in runs of 32 calls as capture delivers threads, each
+// group under new pids: `call(pid, i386 number)` for each. end_with_exit: each process that
+// stops short of exit_group gets one, as a real process does.
+void interleave(const std::vector<Trace>& traces, int32_t& next_pid, bool end_with_exit,
+                const std::function<void(int32_t, int32_t)>& call) {
+  for (size_t first = 0; first < traces.size(); first += 4) {
+    const size_t last = std::min(traces.size(), first + 4);
+    const int32_t base = next_pid;
+    next_pid += 4;
+    for (size_t at = 0;; at += 32) {
+      bool any = false;
+      for (size_t t = first; t < last; ++t) {
+        const auto& calls = traces[t].calls;
+        for (size_t i = at; i < std::min(calls.size(), at + 32); ++i) {
+          any = true;
+          call(base + static_cast<int32_t>(t - first), calls[i]);
+        }
+      }
+      if (!any) break;
+    }
+    if (!end_with_exit) continue;
+    for (size_t t = first; t < last; ++t) {
+      const auto& calls = traces[t].calls;
+      if (calls.empty() || (calls.back() != 1 && calls.back() != 252))
+        call(base + static_cast<int32_t>(t - first), 252);
+    }
+  }
+}
+
 std::string describe(const Anomaly& a) {
   char score[64];
   std::snprintf(score, sizeof score, "%.3f", a.score);
@@ -302,38 +331,24 @@ TEST(KernelJudging, TheDetectorRaisesTheSameAlertsWhenTheKernelJudgesKnownSequen
   KernelModel kernel(/*registration_lag=*/40, /*hold_for_learning=*/false);
   judged.judge_in_kernel(&kernel);
 
-  // Traces run four at a time, interleaved in runs of 32 calls as capture delivers threads.
   const Replay replay;
   int32_t next_pid = 1000;
   uint64_t fed = 0, sent = 0;
   auto feed = [&](const std::vector<Trace>& traces) {
-    for (size_t first = 0; first < traces.size(); first += 4) {
-      const size_t last = std::min(traces.size(), first + 4);
-      const int32_t base = next_pid;
-      next_pid += 4;
-      for (size_t at = 0;; at += 32) {
-        bool any = false;
-        for (size_t t = first; t < last; ++t) {
-          const auto& calls = traces[t].calls;
-          for (size_t i = at; i < std::min(calls.size(), at + 32); ++i) {
-            any = true;
-            SyscallEvent e = replay.event(now, base + static_cast<int32_t>(t - first), calls[i]);
-            all.observe(e, "host", kImage);
-            ++fed;
-            if (kernel.send(e)) {
-              judged.observe(e, "host", kImage);
-              ++sent;
-            }
-            if (fed % 4000 == 0) {
-              ++now;
-              all.tick();
-              judged.tick();
-            }
-          }
-        }
-        if (!any) break;
+    interleave(traces, next_pid, /*end_with_exit=*/false, [&](int32_t pid, int32_t i386) {
+      SyscallEvent e = replay.event(now, pid, i386);
+      all.observe(e, "host", kImage);
+      ++fed;
+      if (kernel.send(e)) {
+        judged.observe(e, "host", kImage);
+        ++sent;
       }
-    }
+      if (fed % 4000 == 0) {
+        ++now;
+        all.tick();
+        judged.tick();
+      }
+    });
   };
   auto stable = [&](const Detector& d) {
     return d.profile(kImage.image_id) && d.profile(kImage.image_id)->state == ProfileState::kStable;
@@ -380,47 +395,22 @@ TEST(KernelJudging, ALearningProfileLearnsEveryCallTheKernelHeldBack) {
   KernelModel kernel(/*registration_lag=*/40);
   held.judge_in_kernel(&kernel);
 
-  // Four traces at a time, interleaved in runs of 32 calls, as in the test above.
+  // Each process ends through exit_group, as a process does (most ADFA traces stop short):
+  // what the kernel held for a thread goes with its exit. (A thread killed without one — the
+  // other threads at an exit_group, SIGKILL — takes up to 21 held calls with it: docs.)
   const Replay replay;
   int32_t next_pid = 1000;
   uint64_t fed = 0, sent = 0;
-  for (size_t first = 0; first < training->size(); first += 4) {
-    const size_t last = std::min(training->size(), first + 4);
-    const int32_t base = next_pid;
-    next_pid += 4;
-    for (size_t at = 0;; at += 32) {
-      bool any = false;
-      for (size_t t = first; t < last; ++t) {
-        const auto& calls = (*training)[t].calls;
-        for (size_t i = at; i < std::min(calls.size(), at + 32); ++i) {
-          any = true;
-          SyscallEvent e = replay.event(now, base + static_cast<int32_t>(t - first), calls[i]);
-          all.observe(e, "host", kImage);
-          ++fed;
-          if (kernel.send(e)) {
-            held.observe(e, "host", kImage);
-            ++sent;
-          }
-          if (fed % 4000 == 0) ++now;
-        }
-      }
-      if (!any) break;
+  interleave(*training, next_pid, /*end_with_exit=*/true, [&](int32_t pid, int32_t i386) {
+    SyscallEvent e = replay.event(now, pid, i386);
+    all.observe(e, "host", kImage);
+    ++fed;
+    if (kernel.send(e)) {
+      held.observe(e, "host", kImage);
+      ++sent;
     }
-    // Each process ends through exit_group, as a process does (most ADFA traces stop short):
-    // what the kernel held for a thread goes with its exit. (A thread killed without one — the
-    // other threads at an exit_group, SIGKILL — takes up to 21 held calls with it: docs.)
-    for (size_t t = first; t < last; ++t) {
-      const auto& calls = (*training)[t].calls;
-      if (!calls.empty() && (calls.back() == 1 || calls.back() == 252)) continue;
-      SyscallEvent e = replay.event(now, base + static_cast<int32_t>(t - first), 252);
-      all.observe(e, "host", kImage);
-      ++fed;
-      if (kernel.send(e)) {
-        held.observe(e, "host", kImage);
-        ++sent;
-      }
-    }
-  }
+    if (fed % 4000 == 0) ++now;
+  });
   const ImageProfile* a = all.profile(kImage.image_id);
   const ImageProfile* b = held.profile(kImage.image_id);
   ASSERT_TRUE(a && b);
