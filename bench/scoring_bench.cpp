@@ -130,6 +130,53 @@ void BM_DetectorObserveLearnedWorkload(benchmark::State& state) {
 }
 BENCHMARK(BM_DetectorObserveLearnedWorkload)->Unit(benchmark::kMillisecond);
 
+// A learning profile's calls as the kernel side hands them over: each event carries the 20
+// calls held back before it (JudgedCalls), and the detector learns every one of them. Per call
+// learned; the ADFA-LD training traces, one thread each (synthetic traces otherwise).
+void BM_DetectorLearnHeldCalls(benchmark::State& state) {
+  int64_t now = 1'800'000'000;
+  DetectorConfig config;
+  config.learning.min_seconds = 1'000'000;  // learning throughout
+  config.progress_interval_seconds = 1'000'000;
+  Detector detector(config, nullptr, [](const Anomaly&) {}, [](const std::string&) {},
+                    [&now] { return now; });
+  const ContainerMeta meta{"bench", "bench:1", "sha256:bench"};
+  constexpr int kHeld = JudgedCalls::kRecent - 1;
+  std::vector<SyscallEvent> workload;
+  uint64_t calls = 0;
+  int32_t tid = 100;
+  for (const auto& t : corpus().train) {
+    SyscallEvent e;
+    e.container_id = std::string(64, 'b');
+    e.pid = e.tid = ++tid;
+    e.comm = "worker";
+    e.exe = "/usr/bin/worker";
+    e.thread_epoch = 1;
+    e.syscall_nr = SYS_getpid;  // the thread's first event: nothing held before it
+    workload.push_back(e);
+    for (size_t i = 0; i + kHeld < t.calls.size(); i += kHeld + 1) {
+      e.judged.count = kHeld;
+      e.judged.recent.fill(-1);
+      for (int k = 0; k < kHeld; ++k)
+        e.judged.recent[JudgedCalls::kRecent - kHeld + k] = static_cast<int16_t>(t.calls[i + k]);
+      e.syscall_nr = t.calls[i + kHeld];
+      workload.push_back(e);
+      calls += kHeld + 1;
+    }
+    SyscallEvent exit = e;
+    exit.judged.count = 0;
+    exit.syscall_nr = SYS_exit;
+    workload.push_back(exit);
+  }
+  for (const auto& e : workload) detector.observe(e, "h", meta);  // every n-gram known
+  state.SetLabel(std::string(corpus().real ? "ADFA-LD" : "synthetic") + ", " +
+                 state_name(detector.profile(meta.image_id)->state));
+  for (auto _ : state)
+    for (const auto& e : workload) detector.observe(e, "h", meta);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * calls));
+}
+BENCHMARK(BM_DetectorLearnHeldCalls)->Unit(benchmark::kMillisecond);
+
 // Edge mode's centre (`fleet`): decoding N hosts' learning profiles of one image and merging
 // them, as every merge round does per image still learning. Arg: hosts.
 void BM_FleetMergeLearning(benchmark::State& state) {

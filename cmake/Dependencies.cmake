@@ -8,6 +8,8 @@ find_package(spdlog REQUIRED)
 find_package(prometheus-cpp REQUIRED COMPONENTS core)
 find_package(civetweb REQUIRED)
 find_package(PkgConfig REQUIRED)
+# Abseil's flat_hash_map: the learned n-gram counts, updated on every call a profile learns.
+find_package(absl REQUIRED)
 
 # hiredis: Debian ships a pkg-config file; its CMake config varies between releases.
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)

@@ -7,7 +7,7 @@ set -euo pipefail
 build_packages=(
   build-essential cmake pkg-config git
   libcurl4-openssl-dev nlohmann-json3-dev libmsgpack-cxx-dev libhiredis-dev
-  libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev prometheus-cpp-dev libcivetweb-dev
+  libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev prometheus-cpp-dev libcivetweb-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev help2man
 )

@@ -30,10 +30,23 @@ LearnedSet& set_for(ImageProfile& p, AnomalyKind kind) {
 
 
 NgramKey to_key(const std::array<int32_t, kProfileOrder - 1>& history, int32_t next) {
+  // Packed in registers and stored whole: six 2-byte stores read back at once by the hash
+  // stalled every learned call (a store cannot be forwarded to a wider load).
+  static_assert(kProfileOrder == 6);
+  auto bits = [](int32_t call) { return uint64_t{static_cast<uint16_t>(call)}; };
+  const uint64_t low = bits(history[0]) | bits(history[1]) << 16 | bits(history[2]) << 32 | bits(history[3]) << 48;
+  const uint32_t high = static_cast<uint32_t>(bits(history[4]) | bits(next) << 16);
   NgramKey key;
-  for (int i = 0; i < kProfileOrder - 1; ++i) key.calls[i] = static_cast<int16_t>(history[i]);
-  key.calls[kProfileOrder - 1] = static_cast<int16_t>(next);
+  std::memcpy(key.calls.data(), &low, sizeof low);
+  std::memcpy(key.calls.data() + 4, &high, sizeof high);
   return key;
+}
+
+// The history moves on by one call (a fixed-size shift: std::rotate's general loop showed in
+// profiles of learning).
+void push_call(std::array<int32_t, kProfileOrder - 1>& history, int32_t call) {
+  for (size_t i = 0; i + 1 < history.size(); ++i) history[i] = history[i + 1];
+  history.back() = call;
 }
 
 // Segments of a program's calls, one in five held back to set the threshold on, the rest
@@ -280,8 +293,7 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
   if (judge_ && (thread.judge_epoch != e.thread_epoch || thread.judge_comm != e.comm)) register_with_judge(thread, e);
 
   if (!repeat) {
-    std::rotate(thread.history.begin(), thread.history.begin() + 1, thread.history.end());
-    thread.history.back() = e.syscall_nr;
+    push_call(thread.history, e.syscall_nr);
   }
 
   if (e.syscall_nr == SYS_exit) {
@@ -392,8 +404,7 @@ void Detector::learn_judged(ImageState& image, ThreadState& thread, int32_t tid,
     const int32_t call = judged.recent[i];
     if (call < 0 || call == thread.history.back()) continue;
     learn_sequence(image, thread, tid, call, now);
-    std::rotate(thread.history.begin(), thread.history.begin() + 1, thread.history.end());
-    thread.history.back() = call;
+    push_call(thread.history, call);
   }
 }
 

@@ -8,6 +8,7 @@
 // (detect/learned_set.h): "r /srv/www/*" stands for many pages.
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <set>
@@ -15,6 +16,8 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "core/result.h"
 #include "detect/learned_set.h"
@@ -30,18 +33,37 @@ constexpr uint32_t kProfileFormatVersion = 2;
 
 struct NgramKey {
   std::array<int16_t, kProfileOrder> calls{};
-  bool operator==(const NgramKey&) const = default;
+  // Two loads, not a call to memcmp: compared on every call a profile learns.
+  bool operator==(const NgramKey& o) const {
+    uint64_t a, b;
+    uint32_t c, d;
+    std::memcpy(&a, calls.data(), 8), std::memcpy(&b, o.calls.data(), 8);
+    std::memcpy(&c, calls.data() + 4, 4), std::memcpy(&d, o.calls.data() + 4, 4);
+    return a == b && c == d;
+  }
 };
+static_assert(sizeof(NgramKey) == 12);
 
 struct NgramKeyHash {
+  // Every bit mixed (murmur3's finaliser): the flat map takes a control byte from the low bits
+  // and the slot from the high ones.
+  static uint64_t mix(uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
+  }
   size_t operator()(const NgramKey& k) const {
-    uint64_t h = 0x9e3779b97f4a7c15ULL;
-    for (int16_t c : k.calls) h = (h ^ static_cast<uint16_t>(c)) * 0x100000001b3ULL;
-    return static_cast<size_t>(h ^ (h >> 29));
+    uint64_t a;
+    uint32_t b;
+    std::memcpy(&a, k.calls.data(), 8), std::memcpy(&b, k.calls.data() + 4, 4);
+    return static_cast<size_t>(mix(a ^ mix(b)));
   }
 };
 
-using NgramCounts = std::unordered_map<NgramKey, uint32_t, NgramKeyHash>;
+// Open addressing (no node per n-gram, no division per lookup): learning updates it per call.
+using NgramCounts = absl::flat_hash_map<NgramKey, uint32_t, NgramKeyHash>;
 
 // A call of the held-back part of the learning data, with the thread that made it, so the
 // threshold is set on data the model was not fitted to.
