@@ -79,7 +79,7 @@ class EbpfBackend final : public CaptureBackend, public KernelJudge {
   uint64_t judged_in_kernel();
 
   EventChannel& channel_;
-  EventBurst burst_{channel_.pool()};  // events read since the last hand-over to the channel
+  EventBurst burst_{channel_.pool(), channel_.batch_size()};  // events read since the last hand-over to the channel
   CaptureObserver& observer_;
   syscall_capture_bpf* skeleton_ = nullptr;
   ring_buffer* ring_ = nullptr;

@@ -1,5 +1,7 @@
 #include "core/event_pool.h"
 
+#include <algorithm>
+
 namespace da {
 
 void EventPool::give_back(std::vector<SyscallEvent>&& events) {
@@ -33,7 +35,11 @@ size_t EventPool::spare() const {
 SyscallEvent& EventBurst::next() {
   if (filled_ == events_.size()) {
     if (filled_ == 0) events_ = pool_.take_batch();
-    if (filled_ == events_.size()) events_.emplace_back();
+    if (filled_ == events_.size()) {
+      // Grown once to a whole batch: growing by doubling moved every filled event again.
+      if (events_.capacity() == events_.size()) events_.reserve(std::max(events_.size() * 2, batch_size_));
+      events_.emplace_back();
+    }
   }
   return events_[filled_++];
 }

@@ -34,7 +34,8 @@ class EventPool {
 // is built, moved or freed per syscall. Refilled from the pool a whole batch at a time.
 class EventBurst {
  public:
-  explicit EventBurst(EventPool& pool) : pool_(pool) {}
+  // `batch_size`: how many events a burst usually holds before it is handed over.
+  EventBurst(EventPool& pool, size_t batch_size) : pool_(pool), batch_size_(batch_size) {}
   // The next event to fill. A spare one keeps its old values: the caller overwrites every field.
   SyscallEvent& next();
   // Takes back the event next() gave last: it is not to be sent.
@@ -45,6 +46,7 @@ class EventBurst {
 
  private:
   EventPool& pool_;
+  size_t batch_size_;
   std::vector<SyscallEvent> events_;
   size_t filled_ = 0;
 };

@@ -273,7 +273,7 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
     else adopt_judged(thread, e.judged);
   }
 
-  const std::vector<Resource> resources = resources_of(e, process.cwd);
+  const std::span<const Resource> resources = resource_scanner_.scan(e, process.cwd);
   // Indicators first: they judge against what was learned before this event, and they run
   // whatever the profile's state.
   for (auto& hit : check_indicators(e, update, resources, image.profile.execs))
@@ -361,7 +361,7 @@ void Detector::note_novelty(ImageState& image, const std::string& what) {
 }
 
 void Detector::learn(ImageState& image, ThreadState& thread, const SyscallEvent& e, bool repeat,
-                     const std::vector<Resource>& resources, int64_t now) {
+                     std::span<const Resource> resources, int64_t now) {
   ImageProfile& profile = image.profile;
   ProgramProfile& program = *thread.program;  // learning always has one
   for (auto& r : resources) {
@@ -409,7 +409,7 @@ void Detector::learn_judged(ImageState& image, ThreadState& thread, int32_t tid,
 }
 
 void Detector::detect(ImageState& image, ThreadState& thread, ProcessState& process,
-                      const SyscallEvent& e, bool repeat, const std::vector<Resource>& resources,
+                      const SyscallEvent& e, bool repeat, std::span<const Resource> resources,
                       const std::string& host, const ContainerMeta& container) {
   ImageProfile& profile = image.profile;
   if (!thread.program && process.reported.insert("program").second) {
@@ -522,7 +522,7 @@ void Detector::report(Anomaly a, const SyscallEvent& e, const std::string& host,
 
 void Detector::report_indicator(IndicatorHit hit, const SyscallEvent& e, const std::string& host,
                                 const ContainerMeta& container, const ImageState& image,
-                                ProcessState& process, const std::vector<Resource>& resources) {
+                                ProcessState& process, std::span<const Resource> resources) {
   // Once per process, rule and subject within kIndicatorRepeatSeconds: a long-lived server
   // attacked again later (redis made to write authorized_keys twice, half an hour apart) is
   // reported again, while one attack's burst of events (three dup2 onto stdio, a shell's

@@ -133,14 +133,14 @@ class Detector {
   ImageState& find_or_load_image(const ContainerMeta& container);
   // `repeat`: the same call as the thread's previous one; runs count once in the sequences.
   void learn(ImageState& image, ThreadState& thread, const SyscallEvent& e, bool repeat,
-             const std::vector<Resource>& resources, int64_t now);
+             std::span<const Resource> resources, int64_t now);
   // One call (not a repeat) into the thread's program's sequences; the history is not moved.
   void learn_sequence(ImageState& image, ThreadState& thread, int32_t tid, int32_t call, int64_t now);
   // Learns the calls the kernel held back for a learning program (all of them: at most
   // JudgedCalls::kRecent), moving the history over them.
   void learn_judged(ImageState& image, ThreadState& thread, int32_t tid, const JudgedCalls& judged, int64_t now);
   void detect(ImageState& image, ThreadState& thread, ProcessState& process, const SyscallEvent& e,
-              bool repeat, const std::vector<Resource>& resources, const std::string& host,
+              bool repeat, std::span<const Resource> resources, const std::string& host,
               const ContainerMeta& container);
   void stabilize(ImageState& image, const std::string& reason);
   void build_models(ImageProfile& profile);
@@ -148,7 +148,7 @@ class Detector {
               const ContainerMeta& container, const ImageState& image, ProcessState& process);
   void report_indicator(IndicatorHit hit, const SyscallEvent& e, const std::string& host,
                         const ContainerMeta& container, const ImageState& image,
-                        ProcessState& process, const std::vector<Resource>& resources);
+                        ProcessState& process, std::span<const Resource> resources);
   void note_novelty(ImageState& image, const std::string& what);
   void mark_changed(ImageState& image);
   void forget_threads_of(const ImageState& image);
@@ -172,6 +172,7 @@ class Detector {
   std::string last_image_id_;
   std::unordered_map<int32_t, ThreadState> threads_;                      // by host tid
   ProcessTable processes_;
+  ResourceScanner resource_scanner_;  // the current event's resource, its buffers kept
   int64_t last_tick_ = 0;
   int64_t last_purge_ = 0;
   uint64_t anomalies_ = 0;

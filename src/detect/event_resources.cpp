@@ -97,36 +97,86 @@ int64_t int_at(const SyscallEvent& e, size_t index) {
 
 bool has_resources(int nr) { return rule_for(nr) != nullptr; }
 
-std::vector<Resource> resources_of(const SyscallEvent& e, std::string_view cwd) {
-  std::vector<Resource> out;
+namespace {
+
+// What one event touches, before its key is built.
+struct Touch {
+  AnomalyKind kind;
+  const std::string* arg;  // the path or the address
+  const char* mode;        // a file: "r", "w", "rw", "?" ("" for a program); null for a peer
+  const char* verb;        // a peer
+  bool strip_port;         // an accepted peer: the client's port is ephemeral
+};
+
+bool touch_of(const SyscallEvent& e, Touch& t) {
   const Rule* rule = rule_for(e.syscall_nr);
-  if (!rule) return out;
+  if (!rule) return false;
   const std::string* arg = string_at(e, static_cast<size_t>(rule->arg));
-  if (!arg) return out;
+  if (!arg) return false;
   switch (rule->what) {
     case Class::kExec:
-      if (e.ret == 0) out.push_back({AnomalyKind::kProgram, file_key({}, *arg, cwd)});
-      break;
+      if (e.ret != 0) return false;
+      t = {AnomalyKind::kProgram, arg, "", nullptr, false};
+      return true;
     case Class::kOpen: {
       // Failed lookups (search paths) are noise; refused access to a file is not.
-      if (e.ret < 0 && e.ret != -EACCES && e.ret != -EPERM) break;
+      if (e.ret < 0 && e.ret != -EACCES && e.ret != -EPERM) return false;
       const char* mode = rule->flags_arg >= 0   ? open_mode(int_at(e, static_cast<size_t>(rule->flags_arg)))
                          : rule->flags_arg == -1 ? "w"
                                                  : "?";
-      out.push_back({AnomalyKind::kFile, file_key(mode, *arg, cwd)});
-      break;
+      t = {AnomalyKind::kFile, arg, mode, nullptr, false};
+      return true;
     }
     case Class::kWriteTarget:
-      if (e.ret == 0) out.push_back({AnomalyKind::kFile, file_key("w", *arg, cwd)});
-      break;
+      if (e.ret != 0) return false;
+      t = {AnomalyKind::kFile, arg, "w", nullptr, false};
+      return true;
     case Class::kPeerGiven:
-      out.push_back({AnomalyKind::kNetwork, std::string(rule->verb) + " " + *arg});
-      break;
+      t = {AnomalyKind::kNetwork, arg, nullptr, rule->verb, false};
+      return true;
     case Class::kPeerAccepted:
-      if (e.ret >= 0) out.push_back({AnomalyKind::kNetwork, std::string(rule->verb) + " " + without_port(*arg)});
-      break;
+      if (e.ret < 0) return false;
+      t = {AnomalyKind::kNetwork, arg, nullptr, rule->verb, true};
+      return true;
   }
-  return out;
+  return false;
+}
+
+std::string key_of(const Touch& t, std::string_view cwd) {
+  if (t.mode) return file_key(t.mode, *t.arg, cwd);
+  return std::string(t.verb) + " " + (t.strip_port ? without_port(*t.arg) : *t.arg);
+}
+
+}  // namespace
+
+std::vector<Resource> resources_of(const SyscallEvent& e, std::string_view cwd) {
+  Touch t;
+  if (!touch_of(e, t)) return {};
+  return {Resource{t.kind, key_of(t, cwd)}};
+}
+
+std::span<const Resource> ResourceScanner::scan(const SyscallEvent& e, std::string_view cwd) {
+  Touch t;
+  if (!touch_of(e, t)) return {};
+  last_.kind = t.kind;
+  if (!t.mode) {
+    last_.key = key_of(t, cwd);
+    return {&last_, 1};
+  }
+  // The key depends on the mode, the path as given, and the working directory only for a
+  // relative path. NUL separates them: no path holds one.
+  const std::string& path = *t.arg;
+  raw_.assign(t.mode).push_back('\0');
+  if (path.empty() || path.front() != '/') raw_.append(cwd);
+  raw_.push_back('\0');
+  raw_.append(path);
+  auto known = keys_.find(raw_);
+  if (known == keys_.end()) {
+    if (keys_.size() >= kRememberedKeys) keys_.clear();  // a container opening ever new names
+    known = keys_.emplace(raw_, file_key(t.mode, path, cwd)).first;
+  }
+  last_.key.assign(known->second);  // into the kept buffer: no allocation once it is large enough
+  return {&last_, 1};
 }
 
 std::string describe_file(const std::string& key) {

@@ -2,9 +2,12 @@
 // The programs, files and network peers one event touches, as profiles store them: paths
 // resolved against the process's working directory and normalised, peers without ephemeral
 // client ports. Table-driven by syscall class, so adding a syscall is one line.
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "core/syscall_event.h"
 #include "detect/anomaly.h"
@@ -18,6 +21,21 @@ struct Resource {
 
 // `cwd`: the process's working directory when known (absolute), else empty.
 std::vector<Resource> resources_of(const SyscallEvent& e, std::string_view cwd);
+// resources_of on the per-event path. The event's resource (at most one) is built into a buffer
+// kept from one event to the next, and each file's key is remembered by the path as the event
+// gave it: a server opens the same few files on every request, and normalising the path and
+// allocating its key showed in the agent's profile. The result is valid until the next scan.
+class ResourceScanner {
+ public:
+  std::span<const Resource> scan(const SyscallEvent& e, std::string_view cwd);
+
+ private:
+  static constexpr size_t kRememberedKeys = 2048;
+  Resource last_{AnomalyKind::kFile, {}};
+  std::string raw_;  // mode, working directory (relative paths), path: the memo's key
+  absl::flat_hash_map<std::string, std::string> keys_;
+};
+
 // Whether resources_of reads the arguments of call `nr` (the rest have none).
 bool has_resources(int nr);
 

@@ -87,7 +87,7 @@ bool is_shell(const std::string& program) {
 bool indicators_read(int nr) { return nr == SYS_ioctl; }
 
 std::vector<IndicatorHit> check_indicators(const SyscallEvent& e, const ProcessUpdate& u,
-                                           const std::vector<Resource>& resources,
+                                           std::span<const Resource> resources,
                                            const LearnedSet& known_execs) {
   std::vector<IndicatorHit> hits;
   const ProcessState& p = *u.process;

@@ -13,6 +13,7 @@
 //   terminal-shell      a shell attached to a terminal (docker exec -it, docker run -t)
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,7 @@ struct IndicatorHit {
 
 // `known_execs`: the executables the image's profile has seen run (learned so far).
 std::vector<IndicatorHit> check_indicators(const SyscallEvent& e, const ProcessUpdate& update,
-                                           const std::vector<Resource>& resources,
+                                           std::span<const Resource> resources,
                                            const LearnedSet& known_execs);
 
 bool is_shell(const std::string& program);

@@ -357,6 +357,62 @@ TEST(ProfileCodec, RoundTripsAndRejectsGarbage) {
   EXPECT_FALSE(decode_profile(truncated));
 }
 
+// The scanner remembers file keys by the path as given: the same path relative to another
+// working directory, or opened in another mode, must not reuse a remembered key, and it must
+// stay right after the memo is emptied (past 2048 names).
+TEST(ResourceScanner, GivesWhatResourcesOfGivesOverRepeatsModesAndWorkingDirectories) {
+  auto open = [](const std::string& path, int64_t flags, int64_t ret = 3) {
+    SyscallEvent e;
+    e.syscall_nr = SYS_openat;
+    e.ret = ret;
+    e.args = {int64_t{-100}, path, flags, uint64_t{0}};
+    return e;
+  };
+  auto call = [](int nr, std::vector<ArgValue> args, int64_t ret) {
+    SyscallEvent e;
+    e.syscall_nr = nr;
+    e.ret = ret;
+    e.args = std::move(args);
+    return e;
+  };
+  std::vector<std::pair<SyscallEvent, std::string>> stream = {
+      {open("index.html", O_RDONLY), "/srv/www"},
+      {open("index.html", O_RDONLY), "/srv/other"},
+      {open("index.html", O_WRONLY), "/srv/www"},
+      {open("/etc/passwd", O_RDONLY), "/srv/www"},
+      {open("/etc/passwd", O_RDONLY), "/"},
+      {open("/etc/passwd", O_RDWR), "/"},
+      {open("/missing", O_RDONLY, -ENOENT), "/"},
+      {open("/etc/shadow", O_RDONLY, -EACCES), "/"},
+      {open("../x/1234", O_CREAT | O_WRONLY), "/tmp/a"},
+      {call(SYS_execve, {std::string("/bin/sh"), std::vector<std::string>{"sh"}, uint64_t{0}}, 0), "/"},
+      {call(SYS_connect, {int64_t{3}, std::string("127.0.0.1:6379"), int64_t{16}}, 0), "/"},
+      {call(SYS_accept4, {int64_t{3}, std::string("127.0.0.1:51234"), uint64_t{0}, int64_t{0}}, 5), "/"},
+      {call(SYS_renameat, {int64_t{-100}, std::string("t.rdb"), int64_t{-100}, std::string("dump.rdb")}, 0), "/data"},
+      {call(SYS_read, {int64_t{3}, uint64_t{0}, uint64_t{16}}, 16), "/"},
+  };
+  for (int i = 0; i < 2100; ++i) stream.push_back({open("/var/cache/f" + std::string(1, char('a' + i % 26)) + "/" + std::to_string(i), O_RDONLY), "/"});
+  stream.push_back({open("index.html", O_RDONLY), "/srv/other"});
+  stream.push_back({open("/etc/passwd", O_RDONLY), "/"});
+
+  ResourceScanner scanner;
+  size_t with_resource = 0;
+  for (int pass = 0; pass < 2; ++pass)
+    for (const auto& [e, cwd] : stream) {
+      const std::vector<Resource> expected = resources_of(e, cwd);
+      const std::span<const Resource> got = scanner.scan(e, cwd);
+      ASSERT_EQ(got.size(), expected.size()) << e.syscall_nr << " in " << cwd;
+      for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(got[i].kind, expected[i].kind);
+        EXPECT_EQ(got[i].key, expected[i].key);
+      }
+      with_resource += got.size();
+    }
+  EXPECT_EQ(with_resource, 2 * (stream.size() - 2));  // all but the failed lookup and the read
+  EXPECT_EQ(scanner.scan(stream[0].first, "/srv/www")[0].key, "r /srv/www/index.html");
+  EXPECT_EQ(scanner.scan(stream[1].first, "/srv/other")[0].key, "r /srv/other/index.html");
+}
+
 TEST(PathNormalizer, FoldsNumbersAndSlashes) {
   EXPECT_EQ(normalize_path("/proc/1234/status"), "/proc/<n>/status");
   EXPECT_EQ(normalize_path("base/16384/16764_fsm"), "base/<n>/<n>_fsm");

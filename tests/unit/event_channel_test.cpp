@@ -151,7 +151,7 @@ TEST(EventChannel, ABurstIsHandedOverWholeInOrderAndRefusedWholeWhenTheChannelIs
 
 TEST(EventPool, ABurstIsFilledInPlaceWithSpareEventsAndThePoolStaysBounded) {
   EventPool pool(4);
-  EventBurst burst(pool);
+  EventBurst burst(pool, /*batch_size=*/4);
   burst.next().syscall_nr = 1;  // nothing spare yet: a new event
   std::vector<SyscallEvent> first = burst.take();
   ASSERT_EQ(first.size(), 1u);
