@@ -68,17 +68,20 @@ class RecordMemory final : public TraceeMemory {
     std::memcpy(out, bytes->data(), len);
     return true;
   }
-  std::optional<std::string> read_string(pid_t, uint64_t address, size_t max_len) override {
+  std::optional<std::string> read_string(pid_t tid, uint64_t address, size_t max_len) override {
+    std::string out;
+    if (!read_string_into(tid, address, max_len, out)) return std::nullopt;
+    return out;
+  }
+  bool read_string_into(pid_t, uint64_t address, size_t max_len, std::string& out) override {
     const std::string_view* bytes = find(address);
-    if (!bytes) return std::nullopt;
+    if (!bytes) return false;
     std::string_view s = bytes->substr(0, bytes->find('\0'));  // up to the NUL
     if (s.size() > max_len) s = s.substr(0, max_len);
+    out.assign(s);
     // The kernel side read DA_MAX_STRING bytes and found no end before its last one: cut.
-    if (s.size() + 1 < DA_MAX_STRING) return std::string(s);
-    std::string out;
-    out.reserve(s.size() + kTruncatedMark.size());
-    out.append(s).append(kTruncatedMark);
-    return out;
+    if (s.size() + 1 >= DA_MAX_STRING) out.append(kTruncatedMark);
+    return true;
   }
 
  private:
@@ -318,7 +321,7 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
   if (judged.count) e.judged = judged;
   else e.judged.count = 0;
   const bool exec = r->nr == SYS_execve || r->nr == SYS_execveat;
-  e.args.clear();
+  bool decoded = false;  // the argument list is the recycled event's until overwritten
   auto known = exe_of_.find(r->pid);
   if (known == exe_of_.end()) {
     // First sight of a process: a fork runs its parent's executable (an exec sends its own
@@ -339,9 +342,10 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
       else
         e.args = {int64_t{static_cast<int32_t>(p.raw[0])}, p.filename, p.argv, p.raw[3], int64_t{static_cast<int32_t>(p.raw[4])}};
       pending_exec_.erase(pending);
+      decoded = true;
     }
   }
-  if (e.args.empty()) {
+  if (!decoded) {
     std::array<uint64_t, 6> raw;
     std::memcpy(raw.data(), r->args, sizeof r->args);
     RecordMemory memory(*r, size);

@@ -28,8 +28,9 @@ bool decode_at_entry(int32_t nr);
 std::vector<ArgValue> decode_arguments(const SyscallSpec* spec, const std::array<uint64_t, 6>& raw,
                                        int64_t ret, pid_t tid, TraceeMemory& memory,
                                        const DecodeLimits& limits = {});
-// The same into `out` (cleared first), whose buffer is reused: the per-event path of a backend
-// that recycles events (core/event_pool.h) allocates nothing for argument-less integers.
+// The same into `out`, overwritten in place (what it held is replaced): the per-event path of
+// a backend that recycles events (core/event_pool.h) allocates nothing for integers, and a
+// path reuses a string buffer an earlier event left.
 void decode_arguments_into(std::vector<ArgValue>& out, const SyscallSpec* spec,
                            const std::array<uint64_t, 6>& raw, int64_t ret, pid_t tid,
                            TraceeMemory& memory, const DecodeLimits& limits = {});

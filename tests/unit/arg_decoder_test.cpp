@@ -37,6 +37,12 @@ class FakeMemory final : public TraceeMemory {
     }
     return std::nullopt;
   }
+  // As the eBPF backend's record does: into the caller's buffer.
+  bool read_string_into(pid_t tid, uint64_t address, size_t max_len, std::string& out) override {
+    auto s = read_string(tid, address, max_len);
+    if (s) out.assign(*s);
+    return s.has_value();
+  }
 
  private:
   std::map<uint64_t, std::string> regions_;
@@ -153,6 +159,38 @@ TEST(ArgDecoder, DecodingIntoAReusedListReplacesEveryArgumentAndKeepsItsBuffer) 
   EXPECT_EQ(std::get<int64_t>(args[0]), -1);
   EXPECT_EQ(std::get<int64_t>(args[1]), 9);
   EXPECT_EQ(decode_arguments(&spec("kill"), kill_raw, 0, 1, mem), args);
+}
+
+TEST(ArgDecoder, APathLandsInAStringBufferAnEarlierEventLeft) {
+  FakeMemory mem;
+  mem.put_string(0x1000, "/usr/share/nginx/html/index.html");
+  mem.put_string(0x2000, "/usr/share/nginx/html/about.html");
+  std::array<uint64_t, 6> open_index{static_cast<uint64_t>(-100), 0x1000, 0, 0, 0, 0};
+  std::array<uint64_t, 6> open_about{static_cast<uint64_t>(-100), 0x2000, 0, 0, 0, 0};
+  std::array<uint64_t, 6> open_unreadable{static_cast<uint64_t>(-100), 0x3000, 0, 0, 0, 0};
+  std::array<uint64_t, 6> close_raw{7, 0, 0, 0, 0, 0};
+  std::vector<ArgValue> args;
+  decode_arguments_into(args, &spec("openat"), open_index, 3, 1, mem);
+  const char* buffer = std::get<std::string>(args[1]).data();
+  // The same element next time.
+  decode_arguments_into(args, &spec("openat"), open_about, 3, 1, mem);
+  EXPECT_EQ(std::get<std::string>(args[1]), "/usr/share/nginx/html/about.html");
+  EXPECT_EQ(std::get<std::string>(args[1]).data(), buffer);
+  // An integer over it sets the buffer aside (the list shrinks to close's one argument); the
+  // next path, in another event's list, takes it.
+  decode_arguments_into(args, &spec("close"), close_raw, 0, 1, mem);
+  ASSERT_EQ(args.size(), 1u);
+  std::vector<ArgValue> other;
+  decode_arguments_into(other, &spec("openat"), open_index, 3, 1, mem);
+  EXPECT_EQ(std::get<std::string>(other[1]), "/usr/share/nginx/html/index.html");
+  EXPECT_EQ(std::get<std::string>(other[1]).data(), buffer);
+  // A path that cannot be read is its address, as before.
+  decode_arguments_into(other, &spec("openat"), open_unreadable, -14, 1, mem);
+  ASSERT_EQ(other.size(), 4u);
+  EXPECT_EQ(std::get<uint64_t>(other[1]), 0x3000u);
+  EXPECT_EQ(other, decode_arguments(&spec("openat"), open_unreadable, -14, 1, mem));
+  decode_arguments_into(other, &spec("openat"), open_about, 3, 1, mem);
+  EXPECT_EQ(other, decode_arguments(&spec("openat"), open_about, 3, 1, mem));
 }
 
 }  // namespace da
