@@ -82,7 +82,9 @@ nginx_cgroup=$(cgroup_of svc-nginx)
 for f in "$redis_cgroup" "$nginx_cgroup"; do
   [ -r "$f" ] || { echo "bench: no CPU accounting for the containers at $f" >&2; exit 1; }
 done
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# The agent's CPU time in µs, every thread's, user and system: schedstat counts nanoseconds
+# (/proc/PID/stat counts 10 ms ticks, a few percent of one round's agent CPU each).
+agent_cpu_us() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ns += $1} END {printf "%d\n", ns / 1000}'; }
 captured() { sed -n 's/.*captured \([0-9]*\) syscalls.*/\1/p' "$1" | tail -1; }
 judged() { local n; n=$(sed -n 's/.*(\([0-9]*\) judged in the kernel).*/\1/p' "$1" | tail -1); echo "${n:-0}"; }
 
@@ -162,7 +164,7 @@ loads() {
   return 0
 }
 
-# One round of a mode: "GET/s req/s agent-ticks events judged redis-CPU/GET nginx-CPU/request".
+# One round of a mode: "GET/s req/s agent-CPU-µs events judged redis-CPU/GET nginx-CPU/request".
 round() {
   local mode=$1 l
   if [ "$mode" = untraced ]; then
@@ -200,16 +202,15 @@ round() {
     echo "bench: $mode did not start from the stable profile" >&2; cat "$work/agent.log" >&2; exit 1
   fi
   local t0 t1
-  t0=$(cpu_ticks "$agent_pid")
+  t0=$(agent_cpu_us "$agent_pid")
   l=$(loads)
-  t1=$(cpu_ticks "$agent_pid")
+  t1=$(agent_cpu_us "$agent_pid")
   kill -TERM "$agent_pid"; wait "$agent_pid" || true; agent_pid=
   set -- $l
   echo "$1 $2 $(( t1 - t0 )) $(captured "$work/agent.log") $(judged "$work/agent.log") $3 $4"
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-hz=$(getconf CLK_TCK)
 if [ -n "${BPF_STATS:-}" ]; then
   stats_was=$(sysctl -n kernel.bpf_stats_enabled)
   sysctl -qw kernel.bpf_stats_enabled=1
@@ -221,7 +222,7 @@ for i in $(seq 1 "$runs"); do
   for mode in $modes; do
     line=$(round "$mode")
     echo "$line" >>"$work/$mode"
-    printf 'round %d/%d %-9s redis %s GET/s, nginx %s req/s, agent ticks %s, events %s (judged in the kernel %s), container CPU %s µs/GET %s µs/request\n' "$i" "$runs" "$mode" $line >&2
+    printf 'round %d/%d %-9s redis %s GET/s, nginx %s req/s, agent CPU %s µs, events %s (judged in the kernel %s), container CPU %s µs/GET %s µs/request\n' "$i" "$runs" "$mode" $line >&2
   done
 done
 
@@ -236,7 +237,7 @@ for mode in $modes; do
   r=$(col "$mode" 1); n=$(col "$mode" 2)
   per=- share=-
   if [ "$mode" != untraced ] && [ "$mode" != ptrace_floor ]; then
-    per=$(awk -v hz="$hz" '{ if ($4 > 0) printf "%.3f\n", $3 / hz * 1e6 / $4 }' "$work/$mode" | median)
+    per=$(awk '{ if ($4 > 0) printf "%.3f\n", $3 / $4 }' "$work/$mode" | median)
     share=$(awk '{ if ($4 > 0) printf "%.3f\n", $5 / $4 }' "$work/$mode" | median)
   fi
   awk -v m="$mode" -v r="$r" -v n="$n" -v br="$base_r" -v bn="$base_n" -v p="$per" -v s="$share" \

@@ -1,6 +1,7 @@
 #include "core/event_pool.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace da {
 
@@ -34,7 +35,17 @@ size_t EventPool::spare() const {
 
 SyscallEvent& EventBurst::next() {
   if (filled_ == events_.size()) {
-    if (filled_ == 0) events_ = pool_.take_batch();
+    // Spares first, a whole given-back batch at a time: batches come back in every size (a
+    // burst is handed over when the ring buffer runs dry), and building new events while spare
+    // ones waited in the pool allocated for each of their strings and argument lists.
+    std::vector<SyscallEvent> spare = pool_.take_batch();
+    if (events_.empty()) {
+      events_ = std::move(spare);
+    } else if (!spare.empty()) {
+      if (events_.capacity() < events_.size() + spare.size())
+        events_.reserve(std::max(events_.size() + spare.size(), batch_size_));
+      events_.insert(events_.end(), std::make_move_iterator(spare.begin()), std::make_move_iterator(spare.end()));
+    }
     if (filled_ == events_.size()) {
       // Grown once to a whole batch: growing by doubling moved every filled event again.
       if (events_.capacity() == events_.size()) events_.reserve(std::max(events_.size() * 2, batch_size_));
