@@ -191,7 +191,6 @@ void EbpfBackend::poll_loop() {
       // A process killed by a signal makes no exit_group: forget the ones that are gone.
       next_cleanup = std::chrono::steady_clock::now() + std::chrono::minutes(1);
       forget_dead_namespaces();
-      std::lock_guard lock(mutex_);
       std::erase_if(exe_of_, [](const auto& p) { return kill(static_cast<pid_t>(p.first), 0) != 0 && errno == ESRCH; });
       std::erase_if(pending_exec_, [](const auto& p) { return kill(static_cast<pid_t>(p.first), 0) != 0 && errno == ESRCH; });
     }
@@ -236,7 +235,9 @@ Status EbpfBackend::add_container(const ContainerTarget& target) {
     unconfirmed_.erase(*ns);
     ignored_ns_.erase(*ns);  // ignored too early (a slow daemon): captured from now on
     // Processes already running: their executables, before any of them exits.
-    for (pid_t pid : pids_in_container(target.id)) exe_of_.emplace(static_cast<uint32_t>(pid), read_exe(pid));
+    for (pid_t pid : pids_in_container(target.id)) running_exes_.emplace_back(static_cast<uint32_t>(pid), read_exe(pid));
+    // Before the kernel side tags any record with the index (set_target, below).
+    shared_changes_.fetch_add(1, std::memory_order_release);
   }
   uint32_t key = *ns;
   if (!set_target(key, index))
@@ -275,7 +276,6 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
     for (uint32_t i = std::min<uint32_t>(r->depth, DA_MAX_PATH_DEPTH); i-- > 0;)
       path += "/" + std::string(r->names[i], strnlen(r->names[i], DA_MAX_PATH_NAME));
     if (r->truncated) path = "..." + path;
-    std::lock_guard lock(mutex_);
     exe_of_[r->pid] = path.empty() ? "/" : path;
     return 0;
   }
@@ -296,18 +296,19 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
   // with the rest of the burst (flush_burst).
   SyscallEvent& e = burst_.next();
   e.timestamp_ns = static_cast<uint64_t>(static_cast<int64_t>(r->time_ns) + realtime_offset_ns_);
-  std::unique_lock lock(mutex_);
+  take_shared_changes();
   if (r->container == DA_PENDING_CONTAINER) {
+    std::lock_guard lock(mutex_);
     e.container_id = resolve_pending(r->pid_ns, r->pid);
     if (e.container_id.empty()) {
       ++unattributed_;
       burst_.drop_last();
       return 0;
     }
-  } else if (r->container < container_ids_.size()) {
-    e.container_id = container_ids_[r->container];
   } else {
-    e.container_id.clear();
+    if (r->container >= ids_taken_.size()) take_shared_changes(/*always=*/true);
+    if (r->container < ids_taken_.size()) e.container_id = ids_taken_[r->container];
+    else e.container_id.clear();
   }
   e.pid = static_cast<int32_t>(r->pid);
   e.tid = static_cast<int32_t>(r->tid);
@@ -331,7 +332,6 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
     known = exe_of_.emplace(r->pid, parent != exe_of_.end() ? parent->second : read_exe(e.pid)).first;
   }
   e.exe = known->second;
-  lock.unlock();
   if (exec) {
     auto pending = pending_exec_.find(r->tid);
     if (pending != pending_exec_.end()) {
@@ -355,12 +355,21 @@ int EbpfBackend::handle_record(const void* data, size_t size) {
     const std::string container_id = e.container_id;
     flush_burst();  // the process's last event first
     observer_.process_finished(container_id, static_cast<pid_t>(r->pid));
-    std::lock_guard relock(mutex_);
     exe_of_.erase(r->pid);
   } else if (burst_.size() >= channel_.batch_size()) {
     flush_burst();  // one batch per hand-over, even from a ring buffer that never runs dry
   }
   return 0;
+}
+
+void EbpfBackend::take_shared_changes(bool always) {
+  if (!always && shared_changes_.load(std::memory_order_acquire) == taken_changes_) return;
+  std::lock_guard lock(mutex_);
+  ids_taken_ = container_ids_;
+  // A record of the process may have named a newer executable already.
+  for (auto& [pid, exe] : running_exes_) exe_of_.emplace(pid, std::move(exe));
+  running_exes_.clear();
+  taken_changes_ = shared_changes_.load(std::memory_order_relaxed);
 }
 
 // Every change of `targets` bumps targets_generation (after the change: the kernel side reads

@@ -77,6 +77,8 @@ class EbpfBackend final : public CaptureBackend, public KernelJudge {
   bool program_id_free(std::string& error);
   std::vector<uint64_t> lost_per_cpu();
   uint64_t judged_in_kernel();
+  // Poll thread: container_ids_ and running_exes_ taken again if they changed (or `always`).
+  void take_shared_changes(bool always = false);
 
   EventChannel& channel_;
   EventBurst burst_{channel_.pool(), channel_.batch_size()};  // events read since the last hand-over to the channel
@@ -90,8 +92,13 @@ class EbpfBackend final : public CaptureBackend, public KernelJudge {
 
   std::mutex mutex_;  // the poll thread reads these, the app adds containers
   std::vector<std::string> container_ids_;  // by index, as given to the kernel
+  // Executables of the processes already running when their container was added, for the poll
+  // thread to take into exe_of_.
+  std::vector<std::pair<uint32_t, std::string>> running_exes_;
+  // Bumped (under mutex_) at every change of container_ids_ or running_exes_: the poll thread
+  // takes them again only then (take_shared_changes), instead of locking for every record.
+  std::atomic<uint64_t> shared_changes_{0};
   std::map<std::string, uint32_t> pid_ns_of_;  // container id -> pid namespace inode
-  std::unordered_map<uint32_t, std::string> exe_of_;  // by pid
   // Namespaces the kernel side started on its own (a container's first exec, before Docker's
   // start event): the container id found in their cgroup, or "" when not a Docker container.
   std::unordered_map<uint32_t, std::string> pending_ns_;
@@ -104,6 +111,9 @@ class EbpfBackend final : public CaptureBackend, public KernelJudge {
   uint64_t unattributed_ = 0;  // events of such namespaces that belong to no Docker container
 
   // Poll thread only.
+  std::unordered_map<uint32_t, std::string> exe_of_;  // by pid
+  std::vector<std::string> ids_taken_;  // container_ids_ as of taken_changes_
+  uint64_t taken_changes_ = 0;
   std::unordered_map<uint32_t, PendingExec> pending_exec_;  // by tid (execve entry to exit)
   std::vector<uint64_t> final_lost_per_cpu_;
   uint64_t final_judged_ = 0;

@@ -35,17 +35,7 @@ size_t EventPool::spare() const {
 
 SyscallEvent& EventBurst::next() {
   if (filled_ == events_.size()) {
-    // Spares first, a whole given-back batch at a time: batches come back in every size (a
-    // burst is handed over when the ring buffer runs dry), and building new events while spare
-    // ones waited in the pool allocated for each of their strings and argument lists.
-    std::vector<SyscallEvent> spare = pool_.take_batch();
-    if (events_.empty()) {
-      events_ = std::move(spare);
-    } else if (!spare.empty()) {
-      if (events_.capacity() < events_.size() + spare.size())
-        events_.reserve(std::max(events_.size() + spare.size(), batch_size_));
-      events_.insert(events_.end(), std::make_move_iterator(spare.begin()), std::make_move_iterator(spare.end()));
-    }
+    if (filled_ == 0) events_ = pool_.take_batch();
     if (filled_ == events_.size()) {
       // Grown once to a whole batch: growing by doubling moved every filled event again.
       if (events_.capacity() == events_.size()) events_.reserve(std::max(events_.size() * 2, batch_size_));
@@ -59,7 +49,9 @@ std::vector<SyscallEvent> EventBurst::take() {
   std::vector<SyscallEvent> out = std::move(events_);
   events_.clear();
   if (filled_ < out.size()) {
-    // Spares beyond the filled ones: moving keeps their buffers for the next burst.
+    // Spares beyond the filled ones: moving keeps their buffers for the next burst, in room for
+    // a whole batch (the burst then grows without moving them again).
+    events_.reserve(std::max(batch_size_, out.size() - filled_));
     events_.assign(std::make_move_iterator(out.begin() + static_cast<std::ptrdiff_t>(filled_)),
                    std::make_move_iterator(out.end()));
     out.resize(filled_);

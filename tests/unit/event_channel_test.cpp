@@ -149,24 +149,6 @@ TEST(EventChannel, ABurstIsHandedOverWholeInOrderAndRefusedWholeWhenTheChannelIs
   EXPECT_EQ(second[1].syscall_nr, 4);
 }
 
-// Batches come back in every size: a burst that used up a small one goes on with the next
-// one given back, buffers and all, before it builds a new event.
-TEST(EventPool, ABurstGoesOnWithTheNextSpareBatchBeforeBuildingNewEvents) {
-  EventPool pool(16);
-  EventBurst burst(pool, /*batch_size=*/8);
-  for (int batch = 0; batch < 2; ++batch) {
-    std::vector<SyscallEvent> handled(2);
-    for (auto& e : handled) e.container_id.assign(64, static_cast<char>('a' + batch));
-    pool.give_back(std::move(handled));
-  }
-  std::string seen;
-  for (int i = 0; i < 4; ++i) seen += burst.next().container_id.substr(0, 1);
-  EXPECT_EQ(pool.spare(), 0u);
-  EXPECT_EQ(seen, "bbaa");  // the last batch given back first, then the other: none new
-  EXPECT_TRUE(burst.next().container_id.empty());  // the pool is empty: a new one
-  EXPECT_EQ(burst.take().size(), 5u);
-}
-
 TEST(EventPool, ABurstIsFilledInPlaceWithSpareEventsAndThePoolStaysBounded) {
   EventPool pool(4);
   EventBurst burst(pool, /*batch_size=*/4);
