@@ -4,7 +4,7 @@
 # the host with `redis-benchmark -t get` and `wrk`, side by side in one run: untraced, then under
 # `docker-anomalies run` per backend in its default configuration. Medians of RUNS rounds; the
 # modes alternate inside each round so that drift of the machine hits them alike. For the agent
-# modes it also reports the agent's CPU (user + system, from /proc/PID/stat) per captured event
+# modes it also reports the agent's CPU (every thread's on-CPU time, from schedstat) per captured event
 # and the share of captured calls judged in the kernel.
 # Usage: bench/services-overhead.sh [BUILD_DIR] [RUNS] [MODES...]
 #   modes: untraced ebpf ptrace ptrace_floor (default: untraced ebpf); REDIS_REQUESTS,
@@ -244,7 +244,7 @@ for mode in $modes; do
     'function ratio(x, base) { return base == "" ? "-" : sprintf("%.2f", x / base) }
      BEGIN {printf "| %s | %.1f k | %s | %.1f k | %s | %s µs | %s |\n", m, r/1000, ratio(r, br), n/1000, ratio(n, bn), p, s}'
 done
-echo "(medians of $runs rounds; agent CPU = user + system seconds of the agent over both loads / events captured in them, judged in the kernel or not)"
+echo "(medians of $runs rounds; agent CPU = on-CPU time of all its threads over both loads / events captured in them, judged in the kernel or not)"
 echo
 # What each request cost the service itself: what a CPU-bound service's throughput follows
 # (ratio = untraced cost / this mode's cost). On a busy VM it moves with the machine too.

@@ -142,25 +142,14 @@ bool touch_of(const SyscallEvent& e, Touch& t) {
   return false;
 }
 
-std::string key_of(const Touch& t, std::string_view cwd) {
-  if (t.mode) return file_key(t.mode, *t.arg, cwd);
-  return std::string(t.verb) + " " + (t.strip_port ? without_port(*t.arg) : *t.arg);
-}
-
 }  // namespace
-
-std::vector<Resource> resources_of(const SyscallEvent& e, std::string_view cwd) {
-  Touch t;
-  if (!touch_of(e, t)) return {};
-  return {Resource{t.kind, key_of(t, cwd)}};
-}
 
 std::span<const Resource> ResourceScanner::scan(const SyscallEvent& e, std::string_view cwd) {
   Touch t;
   if (!touch_of(e, t)) return {};
   last_.kind = t.kind;
-  if (!t.mode) {
-    last_.key = key_of(t, cwd);
+  if (!t.mode) {  // a peer
+    last_.key = std::string(t.verb) + " " + (t.strip_port ? without_port(*t.arg) : *t.arg);
     return {&last_, 1};
   }
   // The key depends on the mode, the path as given, and the working directory only for a

@@ -19,12 +19,11 @@ struct Resource {
   std::string key;   // "/usr/bin/id"; "r /etc/passwd"; "connect 127.0.0.1:5432"
 };
 
-// `cwd`: the process's working directory when known (absolute), else empty.
-std::vector<Resource> resources_of(const SyscallEvent& e, std::string_view cwd);
-// resources_of on the per-event path. The event's resource (at most one) is built into a buffer
-// kept from one event to the next, and each file's key is remembered by the path as the event
-// gave it: a server opens the same few files on every request, and normalising the path and
-// allocating its key showed in the agent's profile. The result is valid until the next scan.
+// The resource one event touches (at most one), keyed as profiles store it; `cwd` is the
+// process's working directory when known (absolute), else empty. The result is built into a
+// buffer kept from one event to the next and is valid until the next scan. Each file's key is
+// remembered by the path as the event gave it: a server opens the same few files on every
+// request, and normalising the path and allocating its key showed in the agent's profile.
 class ResourceScanner {
  public:
   std::span<const Resource> scan(const SyscallEvent& e, std::string_view cwd);
@@ -36,7 +35,7 @@ class ResourceScanner {
   absl::flat_hash_map<std::string, std::string> keys_;
 };
 
-// Whether resources_of reads the arguments of call `nr` (the rest have none).
+// Whether a scan reads the arguments of call `nr` (the rest have none).
 bool has_resources(int nr);
 
 // Argument `index` of the event as a string / an integer, or null / 0.

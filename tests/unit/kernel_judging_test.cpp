@@ -267,6 +267,15 @@ class Replay {
 // Traces run four at a time, interleaved in runs of 32 calls as capture delivers threads, each
 // group under new pids: `call(pid, i386 number)` for each. end_with_exit: each process that
 // stops short of exit_group gets one, as a real process does.
+// One replayed call into both detectors: `all` sees every call, `behind` only what the kernel
+// model sends on. Returns whether it was sent.
+bool observe_both(Detector& all, Detector& behind, KernelModel& kernel, SyscallEvent e) {
+  all.observe(e, "host", kImage);
+  if (!kernel.send(e)) return false;
+  behind.observe(e, "host", kImage);
+  return true;
+}
+
 void interleave(const std::vector<Trace>& traces, int32_t& next_pid, bool end_with_exit,
                 const std::function<void(int32_t, int32_t)>& call) {
   for (size_t first = 0; first < traces.size(); first += 4) {
@@ -336,13 +345,8 @@ TEST(KernelJudging, TheDetectorRaisesTheSameAlertsWhenTheKernelJudgesKnownSequen
   uint64_t fed = 0, sent = 0;
   auto feed = [&](const std::vector<Trace>& traces) {
     interleave(traces, next_pid, /*end_with_exit=*/false, [&](int32_t pid, int32_t i386) {
-      SyscallEvent e = replay.event(now, pid, i386);
-      all.observe(e, "host", kImage);
       ++fed;
-      if (kernel.send(e)) {
-        judged.observe(e, "host", kImage);
-        ++sent;
-      }
+      sent += observe_both(all, judged, kernel, replay.event(now, pid, i386));
       if (fed % 4000 == 0) {
         ++now;
         all.tick();
@@ -402,13 +406,8 @@ TEST(KernelJudging, ALearningProfileLearnsEveryCallTheKernelHeldBack) {
   int32_t next_pid = 1000;
   uint64_t fed = 0, sent = 0;
   interleave(*training, next_pid, /*end_with_exit=*/true, [&](int32_t pid, int32_t i386) {
-    SyscallEvent e = replay.event(now, pid, i386);
-    all.observe(e, "host", kImage);
     ++fed;
-    if (kernel.send(e)) {
-      held.observe(e, "host", kImage);
-      ++sent;
-    }
+    sent += observe_both(all, held, kernel, replay.event(now, pid, i386));
     if (fed % 4000 == 0) ++now;
   });
   const ImageProfile* a = all.profile(kImage.image_id);
