@@ -700,11 +700,16 @@ void Detector::stabilize(ImageState& image, const std::string& reason) {
     }
     const Threshold t = calibrate_threshold(std::move(means), config_.threshold);
     program.threshold = t.value;
-    if (t.basis == "tail fit") {  // the others are plain: the floor, or 1.2 × the highest
-      char line[320];
+    // Logged whenever the tail was fitted, also when the floor or the margin won over it: a
+    // fit below the floor says the held-back tail was thin, which the floor alone would hide.
+    if (t.tail_value > 0) {
+      char fit[48] = "";
+      if (t.basis != "tail fit") std::snprintf(fit, sizeof fit, ", fit %.2f below it", t.tail_value);
+      char line[360];
       std::snprintf(line, sizeof line,
-                    "  %s: sequence threshold %.2f (%s; %zu held-back windows, highest %.2f, tail from %.2f, scale %.3f)%s",
+                    "  %s: sequence threshold %.2f (%s; %zu held-back windows, highest %.2f, tail from %.2f, scale %.3f%s)%s",
                     key.second.c_str(), t.value, t.basis.c_str(), t.windows, t.highest, t.tail_start, t.tail_scale,
+                    fit,
                     t.value >= config_.max_call_surprise
                         ? ": above any window's score, its sequences raise no alarm (files, peers, programs and indicators still do)"
                         : "");
