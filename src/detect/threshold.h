@@ -29,7 +29,8 @@ struct ThresholdSettings {
   // can sit on a plateau: windows holding one rare call (a connection accepted or closed), all
   // scoring about the same, so the 1% fit sees almost no excess and extrapolates to below the
   // floor — while benign windows with three or four such calls then score over it in a soak
-  // (redis-server on the real-software bed, 3 runs of 5: floor 2.00, soak windows 2.11-2.37).
+  // (redis-server on the real-software bed: on a plateau in 8 runs, under the floor in 3, whose
+  // soaks then scored benign windows 2.01-2.37 against 2.00).
   // The wider sample starts below the plateau and sees its height as excess. On an exponential
   // tail both fits agree; on a bounded one the wider fit is the more cautious.
   double wide_tail_share = 0.05;
