@@ -29,8 +29,8 @@ struct ThresholdSettings {
   // can sit on a plateau: windows holding one rare call (a connection accepted or closed), all
   // scoring about the same, so the 1% fit sees almost no excess and extrapolates to below the
   // floor — while benign windows with three or four such calls then score over it in a soak
-  // (redis-server on the real-software bed: on a plateau in 8 runs, under the floor in 3, whose
-  // soaks then scored benign windows 2.01-2.37 against 2.00).
+  // (redis-server on the real-software bed: 5 runs fitted 2.8-5.0 from a tail start on the
+  // plateau, and 3 runs were at the floor, whose soaks scored benign windows 2.01-2.37).
   // The wider sample starts below the plateau and sees its height as excess. On an exponential
   // tail both fits agree; on a bounded one the wider fit is the more cautious.
   double wide_tail_share = 0.05;
@@ -40,8 +40,8 @@ struct Threshold {
   double value = 0;
   size_t windows = 0;       // held-back windows it was set on
   double highest = 0;       // the highest of them
-  double tail_start = 0;    // u: the tail fit's start (0: no fit)
-  double tail_scale = 0;    // the mean excess over u
+  double tail_start = 0;    // u: where the kept fit's tail starts
+  double tail_scale = 0;    // the kept fit's mean excess over u
   double tail_value = 0;    // what the tail fit gave (0: no fit), also when another bound won
   std::string basis;        // which bound set the value: "floor", "highest held-back", "tail fit"
 };

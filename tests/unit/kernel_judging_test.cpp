@@ -264,9 +264,6 @@ class Replay {
   std::vector<int32_t> sequence_calls_;
 };
 
-// Traces run four at a time, interleaved in runs of 32 calls as capture delivers threads, each
-// group under new pids: `call(pid, i386 number)` for each. end_with_exit: each process that
-// stops short of exit_group gets one, as a real process does.
 // One replayed call into both detectors: `all` sees every call, `behind` only what the kernel
 // model sends on. Returns whether it was sent.
 bool observe_both(Detector& all, Detector& behind, KernelModel& kernel, SyscallEvent e) {
@@ -276,6 +273,9 @@ bool observe_both(Detector& all, Detector& behind, KernelModel& kernel, SyscallE
   return true;
 }
 
+// Traces run four at a time, interleaved in runs of 32 calls as capture delivers threads, each
+// group under new pids: `call(pid, i386 number)` for each. end_with_exit: each process that
+// stops short of exit_group gets one, as a real process does.
 void interleave(const std::vector<Trace>& traces, int32_t& next_pid, bool end_with_exit,
                 const std::function<void(int32_t, int32_t)>& call) {
   for (size_t first = 0; first < traces.size(); first += 4) {
