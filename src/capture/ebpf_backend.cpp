@@ -613,6 +613,22 @@ uint32_t EbpfBackend::add_program(const std::vector<KnownSequence>& known, doubl
   return id;
 }
 
+void EbpfBackend::add_known_open(uint32_t program, int nr, uint32_t flags, bool failed, const std::string& path) {
+  // What the kernel side can match (known_open): an absolute path it reads whole.
+  if (path.size() < 2 || path.size() + 1 >= DA_MAX_STRING || path.front() != '/') return;
+  uint64_t hash = da_path_hash_start(nr, flags, failed);
+  for (unsigned char c : path) hash = da_path_hash_step(hash, c);
+  std::lock_guard lock(judge_mutex_);
+  if (!skeleton_ || program == 0 || program >= generation_.size()) return;
+  std::unordered_set<uint64_t>& known = known_opens_[program];
+  // Past the kernel's map size it has pushed some out: written again as they come.
+  if (known.size() >= DA_JUDGE_MAX_PATHS) known.clear();
+  if (!known.insert(hash).second) return;
+  da_judge_key key{program, generation_[program], hash};
+  const uint8_t one = 1;
+  bpf_map__update_elem(skeleton_->maps.judge_paths, &key, sizeof key, &one, sizeof one, BPF_ANY);
+}
+
 void EbpfBackend::remove_program(uint32_t id) {
   std::lock_guard lock(judge_mutex_);
   if (!skeleton_ || id == 0 || id >= generation_.size()) return;
@@ -622,6 +638,7 @@ void EbpfBackend::remove_program(uint32_t id) {
   for (const da_judge_key& key : known_keys_[id])
     bpf_map__delete_elem(skeleton_->maps.judge_known, &key, sizeof key, 0);
   known_keys_.erase(id);
+  known_opens_.erase(id);  // its entries in judge_paths name the old generation: never matched
   free_ids_.push_back(id);
 }
 

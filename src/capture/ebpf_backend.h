@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "capture/capture_backend.h"
 #include "capture/ebpf/syscall_capture.h"
@@ -46,6 +47,7 @@ class EbpfBackend final : public CaptureBackend, public KernelJudge {
   uint32_t add_program(const std::vector<KnownSequence>& known, double quiet_sum,
                        std::string& error) override;
   uint32_t add_learning_program(std::string& error) override;
+  void add_known_open(uint32_t program, int nr, uint32_t flags, bool failed, const std::string& path) override;
   void remove_program(uint32_t id) override;
   void follow_thread(int32_t tid, uint32_t epoch, uint32_t program, const std::string& comm) override;
   void forget_thread(int32_t tid) override;
@@ -124,6 +126,9 @@ class EbpfBackend final : public CaptureBackend, public KernelJudge {
   std::vector<uint32_t> generation_;  // by program id
   std::vector<uint32_t> free_ids_;
   std::unordered_map<uint32_t, std::vector<da_judge_key>> known_keys_;  // by program id
+  // The opens put in judge_paths, by program id: each is written once (a map update is a
+  // system call, dearer than the event that asked for it).
+  std::unordered_map<uint32_t, std::unordered_set<uint64_t>> known_opens_;
 };
 
 }  // namespace da

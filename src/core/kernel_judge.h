@@ -45,6 +45,12 @@ class KernelJudge {
   // that many), and handed over with the thread's next event for the detector to learn. 0
   // when there is no room (its calls are all sent); the error says why.
   virtual uint32_t add_learning_program(std::string& error) = 0;
+  // An open the detector would do nothing with, by `program`'s threads: a known file, no
+  // indicator's target, not sensitive (`nr` is SYS_open or SYS_openat, with its flags and
+  // whether it failed; an absolute path). From now on such an open counts as sequence-only:
+  // held back while learning, judged when stable. A nginx serving one page opens it at every
+  // request; otherwise each request would cost a record.
+  virtual void add_known_open(uint32_t program, int nr, uint32_t flags, bool failed, const std::string& path) = 0;
   virtual void remove_program(uint32_t id) = 0;
   // The thread whose sequence state is `epoch` runs `program` under the name `comm`.
   virtual void follow_thread(int32_t tid, uint32_t epoch, uint32_t program, const std::string& comm) = 0;

@@ -291,6 +291,7 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
   // again after a rename (prctl, a busybox applet run without exec): the kernel side follows a
   // thread only under the name it was registered with.
   if (judge_ && (thread.judge_epoch != e.thread_epoch || thread.judge_comm != e.comm)) register_with_judge(thread, e);
+  if (judge_ && (e.syscall_nr == SYS_openat || e.syscall_nr == SYS_open)) offer_known_open(thread, e, resources);
 
   if (!repeat) {
     push_call(thread.history, e.syscall_nr);
@@ -403,6 +404,8 @@ void Detector::learn_judged(ImageState& image, ThreadState& thread, int32_t tid,
   for (int i = kRecent - static_cast<int>(judged.count); i < kRecent; ++i) {
     const int32_t call = judged.recent[i];
     if (call < 0 || call == thread.history.back()) continue;
+    // Held back, an open was of a file the profile knew (offer_known_open): nothing new.
+    if (call == SYS_openat || call == SYS_open) thread.program->resource_novelty.observe(false, now);
     learn_sequence(image, thread, tid, call, now);
     push_call(thread.history, call);
   }
@@ -621,6 +624,23 @@ void Detector::register_with_judge(ThreadState& thread, const SyscallEvent& e) {
     }
   }
   if (id != judged_ids_.end()) judge_->follow_thread(e.tid, e.thread_epoch, id->second, e.comm);
+}
+
+void Detector::offer_known_open(const ThreadState& thread, const SyscallEvent& e,
+                                std::span<const Resource> resources) {
+  if (!thread.program || resources.size() != 1 || resources[0].kind != AnomalyKind::kFile) return;
+  auto id = judged_ids_.find(thread.program);
+  if (id == judged_ids_.end()) return;
+  const std::string& key = resources[0].key;
+  // Known now (learned by this event, if it was new), and nothing would alert on it later: a
+  // sensitive file's open is worth its record whatever the profile says.
+  if (!covers(set_for(thread.image->profile, AnomalyKind::kFile), AnomalyKind::kFile, key) ||
+      is_sensitive_file(key) || indicators_watch_file(key))
+    return;
+  const bool openat = e.syscall_nr == SYS_openat;
+  const std::string* path = string_at(e, openat ? 1 : 0);
+  if (!path) return;
+  judge_->add_known_open(id->second, e.syscall_nr, static_cast<uint32_t>(int_at(e, openat ? 2 : 1)), e.ret < 0, *path);
 }
 
 void Detector::adopt_judged(ThreadState& thread, const JudgedCalls& judged) {

@@ -159,6 +159,9 @@ class Detector {
   void judge_programs_of(ImageProfile& profile);
   void release_judged(ImageProfile& profile);
   void register_with_judge(ThreadState& thread, const SyscallEvent& e);
+  // An open of a file the profile knows, which nothing here would act on: the kernel side may
+  // treat the next ones like sequence-only calls (KernelJudge::add_known_open).
+  void offer_known_open(const ThreadState& thread, const SyscallEvent& e, std::span<const Resource> resources);
   // Carries a thread on over calls the kernel judged: its history, count and window.
   void adopt_judged(ThreadState& thread, const JudgedCalls& judged);
 

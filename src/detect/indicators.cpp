@@ -86,6 +86,8 @@ bool is_shell(const std::string& program) {
 
 bool indicators_read(int nr) { return nr == SYS_ioctl; }
 
+bool indicators_watch_file(std::string_view key) { return persistence_target(key) != nullptr; }
+
 std::vector<IndicatorHit> check_indicators(const SyscallEvent& e, const ProcessUpdate& u,
                                            std::span<const Resource> resources,
                                            const LearnedSet& known_execs) {

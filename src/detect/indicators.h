@@ -40,5 +40,7 @@ std::vector<IndicatorHit> check_indicators(const SyscallEvent& e, const ProcessU
 bool is_shell(const std::string& program);
 // Whether check_indicators reads call `nr` itself (beyond its resources and process update).
 bool indicators_read(int nr);
+// Whether a file resource ("MODE PATH") is one an indicator looks for.
+bool indicators_watch_file(std::string_view key);
 
 }  // namespace da

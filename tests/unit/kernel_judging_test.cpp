@@ -2,6 +2,7 @@
 // detector whole, and to another only as the kernel side would send them on — a model of
 // judge() in src/capture/ebpf/syscall_capture.bpf.c, in the same fixed point, with its
 // registrations arriving late as they do through the pipeline. Both must raise the same alerts.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/syscall.h>
 
@@ -15,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "detect/detector.h"
 #include "detect/sequence_only.h"
@@ -63,6 +65,11 @@ class KernelModel final : public KernelJudge {
     p.learning = true;
     ++learning_added_;
     return id;
+  }
+  void add_known_open(uint32_t program, int nr, uint32_t flags, bool failed, const std::string& path) override {
+    auto p = programs_.find(program);
+    if (p == programs_.end() || path.size() < 2 || path.size() + 1 >= 256 || path.front() != '/') return;
+    p->second.known_opens.insert(std::tuple{nr, flags, failed, path});
   }
   void remove_program(uint32_t id) override { programs_.erase(id); }
   void follow_thread(int32_t tid, uint32_t epoch, uint32_t program, const std::string& comm) override {
@@ -147,11 +154,21 @@ class KernelModel final : public KernelJudge {
     const uint32_t slot = st.calls & 15;
     const uint32_t sum = st.sum - st.bound[slot] + bound;
     const CallUse use = only_[static_cast<size_t>(nr)];
-    const bool judged = prog && use != CallUse::kSent &&
+    // known_open(): an open of a file registered for the program, by its path as read.
+    bool known = false;
+    if (prog && (nr == SYS_openat || nr == SYS_open)) {
+      const bool at = nr == SYS_openat;
+      const std::string* path = std::get_if<std::string>(&e.args.at(at ? 1 : 0));
+      const int64_t* flags = std::get_if<int64_t>(&e.args.at(at ? 2 : 1));
+      known = path && flags &&
+              prog->known_opens.count(std::tuple{nr, static_cast<uint32_t>(*flags), e.ret < 0, *path});
+    }
+    const bool judged = prog && (use != CallUse::kSent || (known && !repeat)) &&
                         (repeat || (learning ? st.judged < JudgedCalls::kRecent : bound != 0xffff && sum < prog->quiet)) &&
                         (use != CallUse::kSequenceOnlyUnconnected || !connected_.count(e.pid));
     if (judged) {
       ++judged_;
+      if (known && !repeat) ++known_opens_judged_;
       if (learning) ++held_for_learning_;
       ++judged_by_pid_and_call_[{e.pid, nr}];
     } else if (st.judged) {
@@ -175,12 +192,15 @@ class KernelModel final : public KernelJudge {
   uint64_t programs_added() const { return programs_added_; }
   uint64_t learning_added() const { return learning_added_; }
   uint64_t held_for_learning() const { return held_for_learning_; }
+  // Opens of registered files, held back or judged as sequence-only calls (when the rest let them).
+  uint64_t known_opens() const { return known_opens_judged_; }
 
  private:
   struct Program {
     uint32_t generation = 0, quiet = 0;
     bool learning = false;
     std::unordered_map<uint64_t, uint16_t> known;
+    std::set<std::tuple<int, uint32_t, bool, std::string>> known_opens;
   };
   struct Follow {
     uint32_t program, generation, epoch;
@@ -218,6 +238,7 @@ class KernelModel final : public KernelJudge {
   uint64_t lag_;
   bool hold_for_learning_;
   uint64_t seen_ = 0, judged_ = 0, programs_added_ = 0, learning_added_ = 0, held_for_learning_ = 0;
+  uint64_t known_opens_judged_ = 0;
   uint32_t last_id_ = 0, next_epoch_ = 1;
   std::vector<CallUse> only_;
   std::set<int32_t> connected_;
@@ -235,9 +256,9 @@ std::string datasets_dir() {
 
 const ContainerMeta kImage{"adfa", "adfa/host:1", "sha256:adfa000000000000000000000000000000"};
 
-// The traces' i386 numbers as x86_64 calls a process makes: open and close as themselves (the
-// detector reads open's path: never judged in the kernel; close is judged, as none of these
-// processes connects a socket), execve as an exec of the same
+// The traces' i386 numbers as x86_64 calls a process makes: open and close as themselves (open
+// of one known file, judged in the kernel once the detector registered it; close is judged, as
+// none of these processes connects a socket), execve as an exec of the same
 // program, exit as exit_group, the rest spread over the calls that matter only as sequence.
 class Replay {
  public:
@@ -374,6 +395,7 @@ TEST(KernelJudging, TheDetectorRaisesTheSameAlertsWhenTheKernelJudgesKnownSequen
   // Not vacuous: the traces raise sequence alerts, and most calls are judged in the kernel.
   EXPECT_GT(sequence_alerts, 20u);
   EXPECT_GT(kernel.judged() - judged_before, detect_calls / 3);
+  EXPECT_GT(kernel.known_opens(), 0u);
   EXPECT_EQ(sent - sent_before + kernel.judged() - judged_before, detect_calls);
   EXPECT_EQ(a, b);
   std::printf("detection: %llu calls, %llu judged in the kernel; %zu alerts (%zu of sequences)\n",
@@ -417,6 +439,7 @@ TEST(KernelJudging, ALearningProfileLearnsEveryCallTheKernelHeldBack) {
   // Not vacuous: most calls were held back, in runs of up to 21 per event.
   EXPECT_GT(kernel.learning_added(), 0u);
   EXPECT_GT(kernel.held_for_learning(), fed / 2);
+  EXPECT_GT(kernel.known_opens(), 0u);
   EXPECT_EQ(sent + kernel.judged(), fed);
   // The same calls, the same sequences with the same counts (fitted and held back together:
   // which calls are held back for the threshold depends on the order they arrive in).
@@ -434,6 +457,12 @@ TEST(KernelJudging, ALearningProfileLearnsEveryCallTheKernelHeldBack) {
     };
     EXPECT_TRUE(merged(program) == merged(other->second)) << key.second;
     EXPECT_EQ(program.holdout.size(), other->second.holdout.size()) << key.second;
+    // The opens held back count as opens of a known file: the novelty rate sees them all.
+    const auto& files_all = program.resource_novelty;
+    const auto& files_held = other->second.resource_novelty;
+    EXPECT_NEAR(static_cast<double>(files_held.events(now)), static_cast<double>(files_all.events(now)),
+                0.02 * static_cast<double>(files_all.events(now)) + 1) << key.second;
+    EXPECT_NEAR(files_held.estimate(now), files_all.estimate(now), 1e-3) << key.second;
   }
   EXPECT_EQ(a->files.size(), b->files.size());
   std::printf("learning: %llu calls, %llu held back in the kernel, %llu events sent\n",
@@ -523,9 +552,10 @@ TEST(KernelJudging, ARenamedThreadIsJudgedAgainAndItsNewCallsStillAlert) {
   EXPECT_EQ(t.seen_all, t.seen_judged);
 }
 
-// A server's request loop where one call per request is sent (a path the detector reads): the
-// kernel hands over the same calls before each, and the detector recalls their window rather
-// than rescoring it — with the same alerts as a detector that sees every call.
+// A server's request loop where one call per request is sent (a path the detector reads: a
+// relative one, whose file depends on the working directory, is never judged): the kernel
+// hands over the same calls before each, and the detector recalls their window rather than
+// rescoring it — with the same alerts as a detector that sees every call.
 TEST(KernelJudging, ASteadyLoopsWindowIsRecalledAndAlertsStayTheSame) {
   SideBySide t({"web", "web/app:1", "sha256:5252000000000000000000000000000000"});
   auto call = [&](int nr, std::vector<ArgValue> args = {}, int64_t ret = 0) {
@@ -534,7 +564,7 @@ TEST(KernelJudging, ASteadyLoopsWindowIsRecalledAndAlertsStayTheSame) {
   auto serve = [&](int requests) {
     for (int i = 0; i < requests; ++i) {
       for (int nr : {SYS_epoll_wait, SYS_recvfrom, SYS_newfstatat}) call(nr);
-      call(SYS_openat, {int64_t{-100}, std::string("/srv/page.html"), int64_t{0}}, 9);
+      call(SYS_openat, {int64_t{-100}, std::string("page.html"), int64_t{0}}, 9);
       for (int nr : {SYS_fstat, SYS_writev, SYS_sendfile, SYS_write, SYS_getpid}) call(nr);
     }
   };
@@ -556,6 +586,42 @@ TEST(KernelJudging, ASteadyLoopsWindowIsRecalledAndAlertsStayTheSame) {
 // worker's closes are judged, while a shell that connected out has each close sent — for the
 // detector follows its descriptors: that socket closed and a file opened on its number and put
 // onto stdin is no reverse shell. The same alerts (none) either way.
+// nginx opens the page it serves at every request. Once the detector knows the file, those
+// opens are held back while learning and judged when stable like any sequence-only call; an
+// open of a new file, or of a sensitive one, is still sent and alerts the same.
+TEST(KernelJudging, OpensOfAKnownFileAreJudgedAndOtherFilesStillAlert) {
+  SideBySide t({"web", "web/app:1", "sha256:5353000000000000000000000000000000"});
+  auto call = [&](int nr, std::vector<ArgValue> args = {}, int64_t ret = 0) {
+    t.observe(synthetic::call(t.now, 400, nr, std::move(args), ret, "web", "/usr/sbin/web"));
+  };
+  auto open = [&](const std::string& path, int64_t flags = 0) {
+    call(SYS_openat, {int64_t{-100}, path, flags}, 9);
+  };
+  auto serve = [&](int requests) {
+    for (int i = 0; i < requests; ++i) {
+      for (int nr : {SYS_epoll_wait, SYS_recvfrom, SYS_newfstatat}) call(nr);
+      open("/srv/page.html");
+      for (int nr : {SYS_fstat, SYS_writev, SYS_sendfile, SYS_write, SYS_getpid}) call(nr);
+    }
+  };
+  ASSERT_TRUE(t.learn([&] { serve(200); }));
+  const uint64_t opens_while_learning = t.kernel.known_opens();
+  EXPECT_GT(opens_while_learning, 1000u) << "held back while learning";
+  const uint64_t judged_before = t.kernel.judged();
+  serve(500);
+  EXPECT_GT(t.kernel.known_opens() - opens_while_learning, 400u) << "judged when stable";
+  EXPECT_GT(t.kernel.judged() - judged_before, 0.95 * 500 * 9);
+  // The same file for writing, a new file, a sensitive one: sent, and alerted either way.
+  open("/srv/page.html", O_WRONLY);
+  open("/srv/other.html");
+  open("/etc/shadow");
+  serve(50);
+  int files = 0;
+  for (const auto& a : t.seen_all) files += a.rfind("file ", 0) == 0;
+  EXPECT_EQ(files, 3) << ::testing::PrintToString(t.seen_all);
+  EXPECT_EQ(t.seen_all, t.seen_judged);
+}
+
 TEST(KernelJudging, CloseIsJudgedOnlyInAProcessWithoutOutboundSockets) {
   SideBySide t({"mixed", "mixed/app:1", "sha256:5353000000000000000000000000000000"});
   auto call = [&](int32_t pid, const char* comm, const char* exe, int nr, std::vector<ArgValue> args, int64_t ret) {

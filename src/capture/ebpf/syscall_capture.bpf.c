@@ -30,6 +30,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_EXIT 60
 #define NR_EXIT_GROUP 231
 #define NR_CONNECT 42
+#define NR_OPEN 2
+#define NR_OPENAT 257
 #define AF_INET 2
 #define AF_INET6 10
 #define MAX_NR 1024
@@ -279,6 +281,15 @@ struct {
   __type(value, struct da_judge_follow);
 } judge_follow SEC(".maps");
 
+// Opens of files the detector knows, per registered program (syscall_capture.h). LRU: a path
+// pushed out is sent again, and the detector registers it again.
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, DA_JUDGE_MAX_PATHS);
+  __type(key, struct da_judge_key);
+  __type(value, __u8);
+} judge_paths SEC(".maps");
+
 // Calls judged here, per CPU: they count as captured.
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -395,11 +406,34 @@ static __always_inline void fill_prefix(struct da_judged_prefix* p, const struct
   p->pad[0] = p->pad[1] = p->pad[2] = 0;
 }
 
+// Whether an open by a registered thread is of a file the detector registered for its program
+// (judge_paths): then only its place in the sequence matters. The path is read into the
+// scratch record, which emit() fills again if the call is sent.
+static __always_inline int known_open(const struct thread_seq* st, int nr, const unsigned long long args[6],
+                                      long long ret) {
+  __u32 zero = 0;
+  struct judged_syscall* s = bpf_map_lookup_elem(&scratch, &zero);
+  if (!s) return 0;
+  char* path = s->record.strings;
+  const long len = bpf_probe_read_user_str(path, DA_MAX_STRING, (const void*)(nr == NR_OPENAT ? args[1] : args[0]));
+  // Only absolute paths read whole: a relative one names another file after a chdir.
+  if (len <= 1 || len >= DA_MAX_STRING || path[0] != '/') return 0;
+  __u64 h = da_path_hash_start(nr, (__u32)(nr == NR_OPENAT ? args[2] : args[1]), ret < 0);
+  for (int i = 0; i < DA_MAX_STRING; i++) {
+    const unsigned char c = path[i];
+    if (!c) break;
+    h = da_path_hash_step(h, c);
+  }
+  struct da_judge_key key = {st->program, st->generation, h};
+  return bpf_map_lookup_elem(&judge_paths, &key) != 0;
+}
+
 // Follows the call in the thread's sequence state and says whether it was judged here (no
-// record). For a call to be sent, *h says what its record hands over (calls judged since the
-// thread's last record).
+// record). `known`: an open of a known file (known_open), which counts as sequence-only. For a
+// call to be sent, *h says what its record hands over (calls judged since the thread's last
+// record).
 static __always_inline int judge(struct thread_seq* st, struct da_arg_kinds* kinds, int nr,
-                                 const char comm[16], struct handover* h) {
+                                 const char comm[16], struct handover* h, int known) {
   __u32 tid = (__u32)bpf_get_current_pid_tgid();
   // A registration waits at most 16 calls; looked for while judged too (a detector that
   // forgot an idle thread registers it again).
@@ -429,7 +463,9 @@ static __always_inline int judge(struct thread_seq* st, struct da_arg_kinds* kin
   const __u32 sum = st->sum - st->bound[slot] + bound;
   // Jiffies: a global variable read, where a clock read would cost as much as the rest.
   const __u64 now = bpf_jiffies64();
-  const int judged = prog && kinds && kinds->sequence_only != DA_CALL_SENT &&
+  // A known open repeating the call before it is sent: the detector counts each open of a
+  // file (its novelty rate), and a held run would reach it as one call.
+  const int judged = prog && kinds && (kinds->sequence_only != DA_CALL_SENT || (known && !repeat)) &&
                      now - st->last_sent < DA_JUDGE_HEARTBEAT_JIFFIES &&
                      // Learning: held back while the next record's prefix can still carry
                      // every held call.
@@ -722,11 +758,12 @@ int BPF_PROG(on_sys_exit, struct pt_regs* regs, long ret) {
       st->judged = 0;
       emit(task, container, ns_pid, inum, nr, ret, args, kinds, st->epoch + 2, comm, st, h);
       restart_seq(st);
-      judge(st, kinds, nr, comm, &h);  // an exec is never judged: this only follows it
+      judge(st, kinds, nr, comm, &h, 0);  // an exec is never judged: this only follows it
       return 0;
     }
   }
-  if (st && judge(st, kinds, nr, comm, &h)) return 0;
+  const int known = st && st->program && (nr == NR_OPENAT || nr == NR_OPEN) && known_open(st, nr, args, ret);
+  if (st && judge(st, kinds, nr, comm, &h, known)) return 0;
   emit(task, container, ns_pid, inum, nr, ret, args, kinds, st ? st->epoch : 0, comm, st, h);
   return 0;
 }

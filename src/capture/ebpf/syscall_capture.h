@@ -144,6 +144,26 @@ struct da_judge_follow {
   char comm[16];
 };
 
+/* judge_paths key: a da_judge_key whose `sequence` is the hash of an open whose file the
+ * detector knows and would do nothing with (not sensitive, no indicator's target): a
+ * registered thread's open of it is held back or judged like a sequence-only call. Only open
+ * and openat of an absolute path read whole (shorter than DA_MAX_STRING). One hash, computed
+ * alike on both sides: da_path_hash_start over the call number, the flags (32 bits) and
+ * whether it failed, then da_path_hash_step over each byte of the path. A collision could
+ * only hold back an open of another path by the same program; at 64 bits it is not expected
+ * in the life of a host. */
+#define DA_JUDGE_MAX_PATHS 16384
+#define DA_PATH_HASH_SEED 14695981039346656037ull /* FNV-1a, 64 bits */
+#define DA_PATH_HASH_PRIME 1099511628211ull
+static inline unsigned long long da_path_hash_step(unsigned long long h, unsigned long long v) {
+  return (h ^ v) * DA_PATH_HASH_PRIME;
+}
+static inline unsigned long long da_path_hash_start(int nr, unsigned int flags, int failed) {
+  unsigned long long h = da_path_hash_step(DA_PATH_HASH_SEED, (unsigned long long)nr);
+  h = da_path_hash_step(h, flags);
+  return da_path_hash_step(h, failed ? 1 : 0);
+}
+
 struct da_judged_prefix {
   unsigned int type;   /* DA_RECORD_JUDGED_SYSCALL; a da_syscall_record follows */
   unsigned int judged; /* calls judged in the kernel since the thread's previous record */
