@@ -620,11 +620,9 @@ void EbpfBackend::add_known_open(uint32_t program, int nr, uint32_t flags, bool 
   for (unsigned char c : path) hash = da_path_hash_step(hash, c);
   std::lock_guard lock(judge_mutex_);
   if (!skeleton_ || program == 0 || program >= generation_.size()) return;
-  std::unordered_set<uint64_t>& known = known_opens_[program];
-  // Past the kernel's map size it has pushed some out: written again as they come.
-  if (known.size() >= DA_JUDGE_MAX_PATHS) known.clear();
-  if (!known.insert(hash).second) return;
-  da_judge_key key{program, generation_[program], hash};
+  const da_judge_key key{program, generation_[program], hash};
+  if (known_opens_.size() >= DA_JUDGE_MAX_PATHS) known_opens_.clear();
+  if (!known_opens_.insert(key).second) return;
   const uint8_t one = 1;
   bpf_map__update_elem(skeleton_->maps.judge_paths, &key, sizeof key, &one, sizeof one, BPF_ANY);
 }
@@ -638,7 +636,6 @@ void EbpfBackend::remove_program(uint32_t id) {
   for (const da_judge_key& key : known_keys_[id])
     bpf_map__delete_elem(skeleton_->maps.judge_known, &key, sizeof key, 0);
   known_keys_.erase(id);
-  known_opens_.erase(id);  // its entries in judge_paths name the old generation: never matched
   free_ids_.push_back(id);
 }
 

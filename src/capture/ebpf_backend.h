@@ -126,9 +126,20 @@ class EbpfBackend final : public CaptureBackend, public KernelJudge {
   std::vector<uint32_t> generation_;  // by program id
   std::vector<uint32_t> free_ids_;
   std::unordered_map<uint32_t, std::vector<da_judge_key>> known_keys_;  // by program id
-  // The opens put in judge_paths, by program id: each is written once (a map update is a
-  // system call, dearer than the event that asked for it).
-  std::unordered_map<uint32_t, std::unordered_set<uint64_t>> known_opens_;
+  // The judge_paths keys written, each once (a map update is a system call, dearer than the
+  // event that asked for it). Started over when it holds as many as the map: the map, shared
+  // by all programs, may have pushed some out, and those are written again as they come.
+  struct JudgeKeyHash {
+    size_t operator()(const da_judge_key& k) const {
+      return k.sequence ^ ((uint64_t{k.program} << 32 | k.generation) * 0x9e3779b97f4a7c15ULL);
+    }
+  };
+  struct JudgeKeyEqual {
+    bool operator()(const da_judge_key& a, const da_judge_key& b) const {
+      return a.program == b.program && a.generation == b.generation && a.sequence == b.sequence;
+    }
+  };
+  std::unordered_set<da_judge_key, JudgeKeyHash, JudgeKeyEqual> known_opens_;
 };
 
 }  // namespace da

@@ -291,7 +291,7 @@ void Detector::observe(const SyscallEvent& e, const std::string& host,
   // again after a rename (prctl, a busybox applet run without exec): the kernel side follows a
   // thread only under the name it was registered with.
   if (judge_ && (thread.judge_epoch != e.thread_epoch || thread.judge_comm != e.comm)) register_with_judge(thread, e);
-  if (judge_ && (e.syscall_nr == SYS_openat || e.syscall_nr == SYS_open)) offer_known_open(thread, e, resources);
+  if (judge_ && is_path_and_flags_open(e.syscall_nr)) offer_known_open(thread, e, resources);
 
   if (!repeat) {
     push_call(thread.history, e.syscall_nr);
@@ -405,7 +405,7 @@ void Detector::learn_judged(ImageState& image, ThreadState& thread, int32_t tid,
     const int32_t call = judged.recent[i];
     if (call < 0 || call == thread.history.back()) continue;
     // Held back, an open was of a file the profile knew (offer_known_open): nothing new.
-    if (call == SYS_openat || call == SYS_open) thread.program->resource_novelty.observe(false, now);
+    if (is_path_and_flags_open(call)) thread.program->resource_novelty.observe(false, now);
     learn_sequence(image, thread, tid, call, now);
     push_call(thread.history, call);
   }
@@ -637,10 +637,8 @@ void Detector::offer_known_open(const ThreadState& thread, const SyscallEvent& e
   if (!covers(set_for(thread.image->profile, AnomalyKind::kFile), AnomalyKind::kFile, key) ||
       is_sensitive_file(key) || indicators_watch_file(key))
     return;
-  const bool openat = e.syscall_nr == SYS_openat;
-  const std::string* path = string_at(e, openat ? 1 : 0);
-  if (!path) return;
-  judge_->add_known_open(id->second, e.syscall_nr, static_cast<uint32_t>(int_at(e, openat ? 2 : 1)), e.ret < 0, *path);
+  if (const auto open = path_and_flags_open(e))
+    judge_->add_known_open(id->second, e.syscall_nr, open->flags, e.ret < 0, *open->path);
 }
 
 void Detector::adopt_judged(ThreadState& thread, const JudgedCalls& judged) {

@@ -97,6 +97,19 @@ int64_t int_at(const SyscallEvent& e, size_t index) {
 
 bool has_resources(int nr) { return rule_for(nr) != nullptr; }
 
+bool is_path_and_flags_open(int nr) {
+  const Rule* rule = rule_for(nr);
+  return rule && rule->what == Class::kOpen && rule->flags_arg >= 0;
+}
+
+std::optional<PathAndFlagsOpen> path_and_flags_open(const SyscallEvent& e) {
+  if (!is_path_and_flags_open(e.syscall_nr)) return std::nullopt;
+  const Rule* rule = rule_for(e.syscall_nr);
+  const std::string* path = string_at(e, static_cast<size_t>(rule->arg));
+  if (!path) return std::nullopt;
+  return PathAndFlagsOpen{path, static_cast<uint32_t>(int_at(e, static_cast<size_t>(rule->flags_arg)))};
+}
+
 namespace {
 
 // What one event touches, before its key is built.

@@ -2,6 +2,7 @@
 // The programs, files and network peers one event touches, as profiles store them: paths
 // resolved against the process's working directory and normalised, peers without ephemeral
 // client ports. Table-driven by syscall class, so adding a syscall is one line.
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,6 +38,15 @@ class ResourceScanner {
 
 // Whether a scan reads the arguments of call `nr` (the rest have none).
 bool has_resources(int nr);
+
+// An open whose file is named by its path and flags alone (open, openat): what the kernel side
+// can match to hold or judge it (KernelJudge::add_known_open).
+bool is_path_and_flags_open(int nr);
+struct PathAndFlagsOpen {
+  const std::string* path;
+  uint32_t flags;
+};
+std::optional<PathAndFlagsOpen> path_and_flags_open(const SyscallEvent& e);
 
 // Argument `index` of the event as a string / an integer, or null / 0.
 const std::string* string_at(const SyscallEvent& e, size_t index);
