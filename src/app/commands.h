@@ -20,7 +20,7 @@ struct DetectionOptions {
   LearningSettings learning;
   long long progress_interval_seconds = 60;
   bool seed_from_previous_tag = false;
-  double min_threshold = 2.0;
+  double min_threshold = 3.0;
   int window = 16;
   AlertSettings alerts;
 };

@@ -222,6 +222,9 @@ std::string DetectionPipeline::finish() {
   if (detector_->anomalies_folded())
     summary += " (" + std::to_string(detector_->anomalies_folded()) +
                " lesser novelties of new programs folded into their program's alert)";
+  if (detector_->rare_windows_not_reported())
+    summary += "; " + std::to_string(detector_->rare_windows_not_reported()) +
+               " windows over a sequence threshold not reported: made only of sequences seen while learning";
   awaiting_.give_up_all();
   if (awaiting_.never_identified())
     summary += "; " + std::to_string(awaiting_.never_identified()) +

@@ -89,7 +89,7 @@ class EbpfBackend final : public CaptureBackend, public KernelJudge {
   ring_buffer* ring_ = nullptr;
   std::thread poller_;
   std::atomic<bool> running_{false};
-  int64_t realtime_offset_ns_ = 0;  // CLOCK_REALTIME - CLOCK_MONOTONIC
+  int64_t realtime_offset_ns_ = 0;  // CLOCK_REALTIME - CLOCK_MONOTONIC, taken again every second
   uint32_t host_pid_ns_ = 0;
 
   std::mutex mutex_;  // the poll thread reads these, the app adds containers

@@ -27,7 +27,9 @@ class AdoptedWindows {
   };
   struct Window {
     std::array<float, kMaxWindow> surprises{};  // oldest first, in_window of them
+    std::array<uint8_t, kMaxWindow> unseen{};   // each call's 6-gram was never seen in learning
     double sum = 0;                             // summed oldest first, as scored
+    int unseen_count = 0;
   };
 
   const Window* find(const Key& key) const {

@@ -219,6 +219,8 @@ void Detector::reset_thread(ThreadState& thread, ImageState& image, const Progra
   thread.key = key;
   thread.history.fill(NgramModel::kStart);
   thread.surprises.assign(config_.window, 0.f);
+  thread.unseen.assign(config_.window, 0);
+  thread.unseen_in_window = 0;
   thread.calls.assign(config_.window + kProfileOrder - 1, NgramModel::kStart);
   thread.scored = 0;
   thread.sum = 0;
@@ -454,13 +456,16 @@ void Detector::detect(ImageState& image, ThreadState& thread, ProcessState& proc
   if (repeat) return;
   const ProgramProfile& program = *thread.program;
   // Clipped, so one never-seen call cannot fill the window alone: it takes a burst.
+  bool seen;
   const float surprise = std::min(
-      program.model->surprise_after(thread.history.data(), e.syscall_nr), config_.max_call_surprise);
+      program.model->surprise_after(thread.history.data(), e.syscall_nr, seen), config_.max_call_surprise);
   const size_t window = thread.surprises.size();
   const size_t ring = thread.calls.size();
   const uint64_t now_at = thread.scored++;
   thread.sum += surprise - thread.surprises[now_at % window];
   thread.surprises[now_at % window] = surprise;
+  thread.unseen_in_window += !seen - thread.unseen[now_at % window];
+  thread.unseen[now_at % window] = !seen;
   thread.calls[now_at % ring] = e.syscall_nr;
   if (thread.scored < window) return;
   const double mean = thread.sum / static_cast<double>(window);
@@ -470,6 +475,13 @@ void Detector::detect(ImageState& image, ThreadState& thread, ProcessState& proc
     return;
   }
   if (mean <= program.threshold) return;
+  // A window of calls each learned after the calls before it, only rarer together than usual
+  // (a server's accept and its timer's file read), is still the program's own behaviour: a
+  // sequence anomaly needs a sequence the program never made (docs/detection.md, Scoring).
+  if (thread.unseen_in_window == 0) {
+    ++rare_windows_not_reported_;
+    return;
+  }
   thread.alarmed = true;
   // Name the most surprising call of the window with the calls before it.
   uint64_t worst = thread.scored - window;
@@ -487,8 +499,9 @@ void Detector::detect(ImageState& image, ThreadState& thread, ProcessState& proc
   for (const auto& s : a.sequence) seq += (seq.empty() ? "" : " ") + s;
   a.subject = seq;
   char numbers[160];
-  std::snprintf(numbers, sizeof numbers, "mean surprise %.2f over its last %zu calls (threshold %.2f)",
-                mean, window, program.threshold);
+  std::snprintf(numbers, sizeof numbers,
+                "mean surprise %.2f over its last %zu calls (threshold %.2f), %d of them never seen after the calls before",
+                mean, window, program.threshold, thread.unseen_in_window);
   a.explanation = e.comm + " made syscall sequences never seen while learning " + profile.image +
                   ": " + numbers + "; most unusual: " + seq;
   report(std::move(a), e, host, container, image, process);
@@ -666,8 +679,9 @@ void Detector::adopt_judged(ThreadState& thread, const JudgedCalls& judged) {
   auto place = [&](const AdoptedWindows::Window& w) {
     for (size_t i = 0, slot = (thread.scored - in_window) % window; i < static_cast<size_t>(in_window);
          ++i, slot = slot + 1 == window ? 0 : slot + 1)
-      thread.surprises[slot] = w.surprises[i];
+      thread.surprises[slot] = w.surprises[i], thread.unseen[slot] = w.unseen[i];
     thread.sum = w.sum;
+    thread.unseen_in_window = w.unseen_count;
   };
   // Threads hand over the same calls again and again: recalled, not rescored.
   const AdoptedWindows::Key key{thread.program->model.get(), in_window, judged.recent};
@@ -681,10 +695,13 @@ void Detector::adopt_judged(ThreadState& thread, const JudgedCalls& judged) {
   for (int i = 0; i < in_window; ++i) {
     const int32_t call = recent_at(kRecent - in_window + i);
     float surprise = 0;  // no call: fewer in the kernel than scored here (a forgotten thread)
-    if (call != NgramModel::kStart) surprise = std::min(stream.next(call), config_.max_call_surprise);
+    bool seen = true;
+    if (call != NgramModel::kStart) surprise = std::min(stream.next(call, seen), config_.max_call_surprise);
     else stream.push(call);
     scored.surprises[i] = surprise;
     scored.sum += surprise;
+    scored.unseen[i] = !seen;
+    scored.unseen_count += !seen;
   }
   adopted_windows_.remember(key, scored);
   place(scored);
@@ -751,6 +768,8 @@ void Detector::stabilize(ImageState& image, const std::string& reason) {
       thread.scored = 0;
       thread.sum = 0;
       std::fill(thread.surprises.begin(), thread.surprises.end(), 0.f);
+      std::fill(thread.unseen.begin(), thread.unseen.end(), 0);
+      thread.unseen_in_window = 0;
     }
   log_("profile of " + profile.image + " is stable (" + reason + "): detecting (" +
        std::to_string(profile.programs.size()) + " programs, " +

@@ -75,6 +75,8 @@ class Detector {
   void set_threshold_floor(double floor) { config_.threshold.floor = floor; }
   // Lesser novelties of a process already reported as a new program, folded into that report.
   uint64_t anomalies_folded() const { return folded_; }
+  // Windows over their threshold made only of sequences seen while learning: not reported.
+  uint64_t rare_windows_not_reported() const { return rare_windows_not_reported_; }
   // Handed-over runs of kernel-judged calls whose window was recalled (AdoptedWindows), not rescored.
   uint64_t windows_recalled() const { return windows_recalled_; }
   // Partitioned detection (several detectors, each holding some images): profiles move between
@@ -118,6 +120,9 @@ class Detector {
     // Locality window: the last `window` surprises and the calls behind them.
     std::vector<float> surprises;
     std::vector<int32_t> calls;  // the last window + order - 1 calls, ring
+    // Which of the window's calls ended a 6-gram never seen while learning, and how many did.
+    std::vector<uint8_t> unseen;
+    int unseen_in_window = 0;
     uint64_t scored = 0;         // calls scored since the thread (re)started: ring positions
     double sum = 0;
     bool alarmed = false;
@@ -180,6 +185,7 @@ class Detector {
   int64_t last_purge_ = 0;
   uint64_t anomalies_ = 0;
   uint64_t folded_ = 0;
+  uint64_t rare_windows_not_reported_ = 0;
   KernelJudge* judge_ = nullptr;
   std::unordered_map<const ProgramProfile*, uint32_t> judged_ids_;  // the judge's program ids (stable or learning)
   bool judge_full_reported_ = false;

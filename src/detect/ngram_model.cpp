@@ -204,7 +204,8 @@ bool NgramModel::lookup_packed(uint64_t packed_ngram, float& out) const {
   return false;
 }
 
-float NgramModel::surprise_at(const int32_t* history, int history_len, int32_t next) const {
+float NgramModel::surprise_at(const int32_t* history, int history_len, int32_t next, bool& seen) const {
+  seen = true;
   if (packed_keys_) {
     // A shorter history is padded with start markers, as traces are in training.
     uint64_t packed = 0;
@@ -213,6 +214,7 @@ float NgramModel::surprise_at(const int32_t* history, int history_len, int32_t n
       packed = (packed << kBits) | code(history[i]);
     float s;
     if (lookup_packed((packed << kBits) | code(next), s)) return s;
+    seen = false;
     return backoff_packed(packed, code(next));
   } else if (history_len == order_ - 1) {
     // Key 0 marks an empty slot, so keys have their low bit set.
@@ -220,6 +222,7 @@ float NgramModel::surprise_at(const int32_t* history, int history_len, int32_t n
     for (size_t slot = key & fast_mask_; fast_keys_[slot] != 0; slot = (slot + 1) & fast_mask_)
       if (fast_keys_[slot] == key) return fast_values_[slot];
   }
+  seen = false;
   return backoff_surprise(history, history_len, next);
 }
 
@@ -229,7 +232,7 @@ void NgramModel::surprise(std::span<const int32_t> trace, std::vector<float>& ou
   std::vector<int32_t> padded(order_ - 1, kStart);
   padded.insert(padded.end(), trace.begin(), trace.end());
   for (size_t i = 0; i < trace.size(); ++i)
-    out[i] = surprise_at(&padded[i], order_ - 1, padded[i + order_ - 1]);
+    out[i] = surprise_after(&padded[i], padded[i + order_ - 1]);
 }
 
 double NgramModel::mean_surprise(std::span<const int32_t> trace) const {
@@ -268,12 +271,13 @@ void NgramModel::Stream::push(int32_t call) {
   }
 }
 
-float NgramModel::Stream::next(int32_t call) {
+float NgramModel::Stream::next(int32_t call, bool& seen) {
   float s;
   if (model_->packed_keys_) {
     // One probe for a pair seen in training; otherwise the back-off over the flat tables.
     const uint64_t ngram = (packed_ << kBits) | code(call);
-    if (!model_->lookup_packed(ngram, s)) s = model_->backoff_packed(packed_, code(call));
+    seen = model_->lookup_packed(ngram, s);
+    if (!seen) s = model_->backoff_packed(packed_, code(call));
   } else {
     // Before order-1 calls were seen, the context is padded with start markers as in training.
     const int keep = model_->order_ - 1;
@@ -281,7 +285,7 @@ float NgramModel::Stream::next(int32_t call) {
     const int pad = keep - filled_;
     for (int i = 0; i < pad; ++i) padded[i] = kStart;
     for (int i = 0; i < filled_; ++i) padded[pad + i] = history_[i];
-    s = model_->surprise_at(padded, keep, call);
+    s = model_->surprise_at(padded, keep, call, seen);
   }
   push(call);
   return s;

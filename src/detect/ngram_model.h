@@ -35,7 +35,13 @@ class NgramModel {
 
   // Surprise of `next` after exactly order()-1 calls of history (kStart for missing ones).
   float surprise_after(const int32_t* history, int32_t next) const {
-    return surprise_at(history, order_ - 1, next);
+    bool seen;
+    return surprise_at(history, order_ - 1, next, seen);
+  }
+  // ...and whether that n-gram (the whole history, then `next`) was seen in training: a call
+  // can be rare and still seen (a server's accept among millions of reads).
+  float surprise_after(const int32_t* history, int32_t next, bool& seen) const {
+    return surprise_at(history, order_ - 1, next, seen);
   }
   // Surprise (natural-log units) of every call of the trace, each given the calls before it.
   void surprise(std::span<const int32_t> trace, std::vector<float>& out) const;
@@ -47,7 +53,12 @@ class NgramModel {
   class Stream {
    public:
     explicit Stream(const NgramModel& model);
-    float next(int32_t call);
+    float next(int32_t call) {
+      bool seen;
+      return next(call, seen);
+    }
+    // `seen`: the call after the last order()-1 calls was seen in training.
+    float next(int32_t call, bool& seen);
     // Adds a call to the context without scoring it (to carry a context over to a new model).
     void push(int32_t call);
     void reset();
@@ -62,7 +73,8 @@ class NgramModel {
   };
 
  private:
-  float surprise_at(const int32_t* history, int history_len, int32_t next) const;
+  // `seen`: (history, next) is a training pair of the full order; every other pair backs off.
+  float surprise_at(const int32_t* history, int history_len, int32_t next, bool& seen) const;
   // Packed n-grams: 9 bits per call, exact (no hash collisions), when order*9 fits 63 bits and
   // every trained call number is below kOutOfRange.
   static constexpr int kBits = 9;

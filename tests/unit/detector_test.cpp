@@ -258,6 +258,41 @@ TEST_F(DetectorTest, OneOddCallIsToleratedABurstIsNot) {
   EXPECT_NE(a.explanation.find("threshold"), std::string::npos);
 }
 
+// A call the program makes now and then (a timer's getpid among its loops) is rare but seen:
+// packed densely, such calls can take a window over a low threshold, yet every sequence in it
+// was learned. That is no sequence anomaly; one never-seen sequence among them is.
+TEST_F(DetectorTest, RareButLearnedCallsTogetherAreNoSequenceAnomaly) {
+  config_.threshold.floor = 0.1;
+  auto d = make_detector();
+  auto tick_loop = [&](int32_t pid) { d->observe(event(pid, SYS_getpid), "host1", kWeb); };
+  for (int second = 0; second < 12; ++second) {
+    for (int loop = 0; loop < 100; ++loop) {
+      steady(*d, 1);
+      if (loop % 50 == 0) tick_loop(100);
+    }
+    ++now_;
+    d->tick();
+  }
+  ASSERT_EQ(d->profile(kWeb.image_id)->state, ProfileState::kStable);
+  const double threshold = d->profile(kWeb.image_id)->programs.begin()->second.threshold;
+  ASSERT_LT(threshold, 1.0);  // the dense ticks below score about 2.7 × ln(50) / 16 ≈ 0.65–1
+
+  for (int i = 0; i < 40; ++i) {  // a tick after every loop: each 6 calls seen while learning
+    steady(*d, 1);
+    tick_loop(100);
+  }
+  EXPECT_TRUE(anomalies_.empty()) << anomalies_.front().explanation;
+  EXPECT_GT(d->rare_windows_not_reported(), 0u) << "the ticks never took a window over " << threshold;
+
+  steady(*d, 20);
+  for (int nr : {SYS_getuid, SYS_setuid, SYS_getuid}) d->observe(event(100, nr), "host1", kWeb);
+  steady(*d, 1);
+  ASSERT_EQ(anomalies_.size(), 1u);
+  EXPECT_EQ(anomalies_[0].kind, AnomalyKind::kSequence);
+  EXPECT_NE(anomalies_[0].explanation.find("never seen after the calls before"), std::string::npos)
+      << anomalies_[0].explanation;
+}
+
 TEST_F(DetectorTest, ProfilesSurviveARestart) {
   {
     auto d = make_detector();

@@ -51,6 +51,23 @@ TEST(NgramModel, RareButSeenScoresBetweenNormalAndUnseen) {
   m.surprise(std::vector<int32_t>{1, 2, 5}, unseen);
   EXPECT_LT(common[2], rare[2]);
   EXPECT_LT(rare[2], unseen[2]);
+  // Rare is still seen: the probe says which pairs were learned, whatever their surprise.
+  const int32_t context[2] = {1, 2};
+  bool seen = false;
+  EXPECT_FLOAT_EQ(m.surprise_after(context, 4, seen), rare[2]);
+  EXPECT_TRUE(seen);
+  EXPECT_FLOAT_EQ(m.surprise_after(context, 5, seen), unseen[2]);
+  EXPECT_FALSE(seen);
+  // The streaming scorer agrees, from a trace's start (padded as in training).
+  for (int32_t last : {4, 5}) {
+    NgramModel::Stream stream(m);
+    for (int32_t call : {1, 2}) {
+      stream.next(call, seen);
+      EXPECT_TRUE(seen) << call;
+    }
+    stream.next(last, seen);
+    EXPECT_EQ(seen, last == 4);
+  }
 }
 
 TEST(NgramModel, FastPathAgreesWithStreamingAndBackoff) {

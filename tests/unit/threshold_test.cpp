@@ -19,7 +19,7 @@ std::vector<double> exponential_scores(size_t n, double start, double scale, uin
 
 TEST(Threshold, NoHeldBackDataIsTheFloor) {
   const Threshold t = calibrate_threshold({}, ThresholdSettings{});
-  EXPECT_EQ(t.value, 2.0);
+  EXPECT_EQ(t.value, 3.0);
   EXPECT_EQ(t.basis, "floor");
 }
 
