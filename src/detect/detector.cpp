@@ -563,8 +563,13 @@ void Detector::report_indicator(IndicatorHit hit, const SyscallEvent& e, const s
 void Detector::build_models(ImageProfile& profile) {
   if (profile.state != ProfileState::kStable) return;
   adopted_windows_.forget();
-  for (auto& [key, program] : profile.programs)
+  for (auto& [key, program] : profile.programs) {
     if (!program.ngrams.empty()) program.model = fit(program.ngrams, nullptr);
+    // A profile calibrated under a lower floor (an older version's 2.0, or a lower
+    // --min-threshold then) is raised to the floor in force when loaded: "never below" holds
+    // for every profile, not only the ones that become stable from now on.
+    program.threshold = std::max(program.threshold, config_.threshold.floor);
+  }
   if (judge_) judge_programs_of(profile);
 }
 

@@ -71,7 +71,8 @@ class Detector {
   std::vector<ProfileSummary> summaries() const;
   uint64_t anomalies_reported() const { return anomalies_; }
   // SIGHUP: the floor applies to thresholds calibrated from now on (profiles that become stable
-  // later); stable profiles keep theirs until relearned.
+  // later) and to stable profiles whose models are built again (loaded, imported, allowed); a
+  // threshold is never lowered by it.
   void set_threshold_floor(double floor) { config_.threshold.floor = floor; }
   // Lesser novelties of a process already reported as a new program, folded into that report.
   uint64_t anomalies_folded() const { return folded_; }

@@ -308,6 +308,21 @@ TEST_F(DetectorTest, ProfilesSurviveARestart) {
   EXPECT_EQ(anomalies_.size(), 1u);
 }
 
+TEST_F(DetectorTest, AProfileSavedUnderALowerFloorIsRaisedToTheFloorWhenLoaded) {
+  config_.threshold.floor = 0.5;  // as an older version, or a lower --min-threshold, calibrated it
+  {
+    auto d = make_detector();
+    learn_until_stable(*d);
+    for (const auto& [key, program] : d->profile(kWeb.image_id)->programs) ASSERT_LT(program.threshold, 3.0);
+    d->save_all();
+  }
+  config_.threshold.floor = 3.0;
+  auto d = make_detector();
+  steady(*d, 1);
+  ASSERT_EQ(d->profile(kWeb.image_id)->state, ProfileState::kStable);
+  for (const auto& [key, program] : d->profile(kWeb.image_id)->programs) EXPECT_GE(program.threshold, 3.0);
+}
+
 TEST_F(DetectorTest, AProfileThatCannotBeSavedIsRetriedAndReportedAtExit) {
   // Issue 11: with the disk full, a stable profile never reached disk and exit said nothing.
   // A directory where the temporary file goes makes every save fail, even for root.
