@@ -53,7 +53,14 @@ std::string missing(const std::set<long>& markers, long from, long to) {
 }
 
 long container_counter(const std::string& name) {
-  return std::atol(trim(sh("docker exec " + name + " cat /tmp/i").output).c_str());
+  // The loop rewrites /tmp/i every 20 ms (`>` truncates, then echo writes): a read between the
+  // two finds it empty (a CI run read 0 after 145). Read again until a count comes back.
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    const long count = std::atol(trim(sh("docker exec " + name + " cat /tmp/i").output).c_str());
+    if (count > 0) return count;
+    std::this_thread::sleep_for(50ms);
+  }
+  return 0;
 }
 
 std::unique_ptr<e2e::Process> start_redis(const std::string& port, const std::string& dir,
